@@ -1,0 +1,47 @@
+/* proxy/proxy.h - request routing and the stateful proxy (RFC 3261 16) */
+#ifndef PROXY_PROXY_H
+#define PROXY_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sip_tsxl;
+struct sip_msg;
+struct loc;
+struct dom;
+struct auth;
+struct registrar;
+struct proxy;
+
+struct proxy_conf {
+	uint32_t timer_c_ms;      /* 180000: INVITE branch without final */
+	uint32_t serial_ms;       /* 0: a q-group gets this long before the
+				     next group is tried (0 = until final) */
+	bool auth_local;          /* 407 for requests from local users (on) */
+	const char *server_name;  /* Server / User-Agent header value */
+};
+
+/*
+ * Every request that reaches the core goes through proxy_recv: checks
+ * (Max-Forwards 483, loops 482, Proxy-Require 420, Require 420 for requests
+ * addressed to impd), Route preprocessing (16.4), local handling (REGISTER
+ * to the registrar, OPTIONS to impd answered 200, other methods to impd
+ * 405/501), authentication of local users (407), target set (location
+ * service, GRUU, foreign domains by host), forwarding with parallel and
+ * serial forking, response aggregation, CANCEL, ACK.
+ */
+int proxy_alloc(struct proxy **pp, const struct proxy_conf *cf,
+		struct sip_tsxl *tl, struct loc *loc, struct dom *dom,
+		struct auth *auth, struct registrar *reg);
+/* A request that matched no server transaction (sip_req_h). */
+void proxy_recv(struct sip_msg *msg, void *arg /* struct proxy */);
+
+/* Hook for later services (presence, IM): requests whose Request-URI is
+ * a local AoR and whose method is met go to h instead of the location
+ * service. h answers on st (it takes its own reference). */
+struct sip_stsx;
+typedef void proxy_local_h(struct sip_stsx *st, void *arg);
+int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
+			 void *arg);
+
+#endif
