@@ -46,6 +46,11 @@ int log_level_parse(const char *s, enum log_level *lvl);
 typedef void log_h(enum log_level lvl, const char *module,
 		   const char *line, void *arg);
 void log_handler_set(log_h *h, void *arg);
+/* added by base: the current handler and argument (NULL: the default),
+ * so a test can restore what it replaced. */
+void log_handler_get(log_h **hp, void **argp);
+/* added by base: the default level (as set by log_level_set). */
+enum log_level log_level_get(void);
 
 /* Rate limit: returns 1 if a line for this limiter may be printed now
  * (at most burst lines per period_s seconds, the rest counted and

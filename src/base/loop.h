@@ -28,6 +28,10 @@ void loop_fd_close(struct loop *l, int fd);
 int loop_run(struct loop *l);
 /* Run one iteration, waiting at most max_wait_ms (-1 = until an event). */
 int loop_run_once(struct loop *l, int max_wait_ms);
+/* Make loop_run return after the current iteration. Async-signal-safe
+ * (sets a flag and writes the loop's eventfd): a signal handler or another
+ * thread may call it. A stop before loop_run makes the next run return at
+ * once. */
 void loop_stop(struct loop *l);
 /* Thread-safe: run h(arg) on the loop thread soon. ENOMEM. */
 int loop_post(struct loop *l, loop_post_h *h, void *arg);

@@ -102,12 +102,12 @@ int test_read_file(char **bufp, size_t *lenp, const char *rel);
 		}                                                             \
 	} while (0)
 
-#define TEST_PL_EQ(expected, pl)                                              \
+#define TEST_PL_EQ(expected, plp)                                             \
 	do {                                                                  \
-		const struct pl *te_p = (pl);                                 \
+		const struct pl *te_p = (plp);                                \
 		if (pl_strcmp(te_p, (expected))) {                            \
 			test_fail(__FILE__, __LINE__,                         \
-				  "%s: expected \"%s\", got \"%.*s\"", #pl,   \
+				  "%s: expected \"%s\", got \"%.*s\"", #plp,  \
 				  (expected), PL_PRINT(te_p));                \
 			err = EINVAL;                                         \
 			goto out;                                             \
