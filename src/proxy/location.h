@@ -58,4 +58,9 @@ int loc_watch(struct loc *loc, loc_change_h *h, void *arg);
  * case). EINVAL if no user part. */
 int loc_aor_print(const struct sip_uri *uri, char *buf, size_t size);
 
+/* added by registrar: a new binding holding copies of b's fields and
+ * strings (NULL strings become ""), in one allocation; b->le is not used.
+ * The bindings given to loc_replace must come from here. ENOMEM. */
+int loc_binding_alloc(struct loc_binding **bp, const struct loc_binding *b);
+
 #endif

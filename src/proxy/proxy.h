@@ -44,4 +44,9 @@ typedef void proxy_local_h(struct sip_stsx *st, void *arg);
 int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
 			 void *arg);
 
+/* added by proxy: CORE-17 lenient mode (conf "lenient"): requests without
+ * From tag, SUBSCRIBE/NOTIFY without Event, NOTIFY without
+ * Subscription-State are logged and accepted instead of rejected. */
+void proxy_set_lenient(struct proxy *p, bool lenient);
+
 #endif

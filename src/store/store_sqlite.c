@@ -1,0 +1,1092 @@
+/* store/store_sqlite.c - SQLite backend: WAL, migrations, group commit */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LOG_MODULE "store"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/util.h"
+#include "store_int.h"
+
+/*
+ * Two connections to one file:
+ * - sync: the synchronous API (impctl, start-up), behind sync_mtx;
+ * - async: owned by the worker thread, which takes everything queued,
+ *   runs it in ONE transaction (each write in its own savepoint, so a
+ *   failing write does not take the others down), commits, and hands the
+ *   ops to store_complete() for the loop thread.
+ * Durability: journal_mode=WAL with synchronous=FULL, so a COMMIT has
+ * reached the disk (WAL fsync) before any handler learns err == 0; group
+ * commit pays one fsync per batch. See doc/store.md.
+ */
+
+enum {
+	DEFAULT_BUSY_MS = 5000,
+};
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_DOMAIN_ADD,
+	ST_DOMAIN_DEL,
+	ST_DOMAIN_USERS_DEL,
+	ST_DOMAIN_GET,
+	ST_DOMAIN_LIST,
+	ST_USER_ADD,
+	ST_USER_UPD,
+	ST_USER_DEL,
+	ST_USER_GET,
+	ST_USER_LIST,
+	ST_USER_LIST_DOM,
+	ST_REG_DEL,
+	ST_REG_ADD,
+	ST_REG_LIST,
+	ST_REG_LIST_AOR,
+	ST_N
+};
+
+#define USER_COLS "user, domain, ha1_md5, ha1_sha256, enabled"
+#define REG_COLS                                                              \
+	"aor, contact, instance, reg_id, callid, cseq, expires, q, path, "    \
+	"received, params, user_agent, temp_gruu"
+
+static const char *const stmt_sql[ST_N] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT op",
+	[ST_RELEASE] = "RELEASE op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO op",
+	[ST_DOMAIN_ADD] = "INSERT INTO domains(name) VALUES(?1)",
+	[ST_DOMAIN_DEL] = "DELETE FROM domains WHERE name = ?1",
+	[ST_DOMAIN_USERS_DEL] = "DELETE FROM users WHERE domain = ?1",
+	[ST_DOMAIN_GET] = "SELECT 1 FROM domains WHERE name = ?1",
+	[ST_DOMAIN_LIST] = "SELECT name FROM domains ORDER BY name",
+	[ST_USER_ADD] = "INSERT INTO users(" USER_COLS
+			") VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_USER_UPD] = "UPDATE users SET ha1_md5 = ?3, ha1_sha256 = ?4, "
+			"enabled = ?5 WHERE user = ?1 AND domain = ?2",
+	[ST_USER_DEL] = "DELETE FROM users WHERE user = ?1 AND domain = ?2",
+	[ST_USER_GET] = "SELECT " USER_COLS
+			" FROM users WHERE user = ?1 AND domain = ?2",
+	[ST_USER_LIST] = "SELECT " USER_COLS
+			 " FROM users ORDER BY domain, user",
+	[ST_USER_LIST_DOM] = "SELECT " USER_COLS
+			     " FROM users WHERE domain = ?1 ORDER BY user",
+	[ST_REG_DEL] = "DELETE FROM registrations WHERE aor = ?1",
+	[ST_REG_ADD] = "INSERT INTO registrations(" REG_COLS
+		       ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+		       "?11, ?12, ?13)",
+	[ST_REG_LIST] = "SELECT " REG_COLS
+			" FROM registrations ORDER BY aor, rowid",
+	[ST_REG_LIST_AOR] = "SELECT " REG_COLS
+			    " FROM registrations WHERE aor = ?1 ORDER BY rowid",
+};
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1, in
+ * the same transaction as the schema_version update. Never edit one that
+ * has shipped; append.
+ */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+	/* 1: the base schema */
+	"CREATE TABLE domains ("
+	" name TEXT NOT NULL COLLATE NOCASE PRIMARY KEY);"
+	"CREATE TABLE users ("
+	" user TEXT NOT NULL,"
+	" domain TEXT NOT NULL COLLATE NOCASE,"
+	" ha1_md5 TEXT NOT NULL DEFAULT '',"
+	" ha1_sha256 TEXT NOT NULL DEFAULT '',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" PRIMARY KEY (user, domain));"
+	"CREATE TABLE registrations ("
+	" aor TEXT NOT NULL,"
+	" contact TEXT NOT NULL,"
+	" instance TEXT NOT NULL DEFAULT '',"
+	" reg_id INTEGER NOT NULL DEFAULT 0,"
+	" callid TEXT NOT NULL DEFAULT '',"
+	" cseq INTEGER NOT NULL DEFAULT 0,"
+	" expires INTEGER NOT NULL,"
+	" q INTEGER NOT NULL DEFAULT 1000,"
+	" path TEXT NOT NULL DEFAULT '',"
+	" received TEXT NOT NULL DEFAULT '',"
+	" params TEXT NOT NULL DEFAULT '',"
+	" user_agent TEXT NOT NULL DEFAULT '',"
+	" temp_gruu TEXT NOT NULL DEFAULT '');",
+	/* 2: lookups by AoR, expiry sweeps */
+	"CREATE INDEX registrations_aor ON registrations (aor);"
+	"CREATE INDEX registrations_expires ON registrations (expires);",
+};
+
+struct sq_conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_N]; /* prepared on first use */
+};
+
+struct sqstore {
+	char *path;
+	int busy_ms;
+	int version;
+
+	pthread_mutex_t sync_mtx;
+	struct sq_conn sync;
+
+	/* async: only the worker touches conn "async" after start */
+	struct store *st; /* borrowed: the worker ends before st does */
+	struct sq_conn async;
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t qmtx;
+	pthread_cond_t qcond; /* work queued, or stop */
+	pthread_cond_t idle;  /* queue empty and nothing in flight */
+	struct store_op *qhead;
+	struct store_op **qtail;
+	bool busy;
+	bool stop;
+};
+
+static uint32_t fail_commits;
+
+void store_sqlite_fail_commits(uint32_t n)
+{
+	__atomic_store_n(&fail_commits, n, __ATOMIC_SEQ_CST);
+}
+
+static bool fail_commit_now(void)
+{
+	uint32_t n = __atomic_load_n(&fail_commits, __ATOMIC_SEQ_CST);
+
+	while (n) {
+		if (__atomic_compare_exchange_n(&fail_commits, &n, n - 1, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return true;
+	}
+	return false;
+}
+
+int store_sqlite_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_CONSTRAINT:
+		return EEXIST;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EBUSY;
+	case SQLITE_NOMEM:
+		return ENOMEM;
+	case SQLITE_READONLY:
+		return EROFS;
+	case SQLITE_FULL:
+		return ENOSPC;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return EBADMSG;
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return EACCES;
+	case SQLITE_TOOBIG:
+		return E2BIG;
+	case SQLITE_RANGE:
+	case SQLITE_MISUSE:
+		return EINVAL;
+	default:
+		return EIO;
+	}
+}
+
+/* Map rc and log what SQLite says (constraint violations are answers,
+ * not failures: not logged). */
+static int sq_err(struct sq_conn *c, const char *what, int rc)
+{
+	int err = store_sqlite_errno(rc);
+
+	if (err && err != EEXIST)
+		log_err(NULL, "sqlite %s: %s (%d)", what,
+			c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), rc);
+	return err;
+}
+
+static int stmt_get(struct sq_conn *c, enum stmt_id id, sqlite3_stmt **sp)
+{
+	if (!c->stmt[id]) {
+		int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1,
+					    SQLITE_PREPARE_PERSISTENT,
+					    &c->stmt[id], NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(c, "prepare", rc);
+	}
+	*sp = c->stmt[id];
+	return 0;
+}
+
+static void stmt_end(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Step a statement to completion (no rows expected), then reset it. */
+static int stmt_run(struct sq_conn *c, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	int err = 0;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = sq_err(c, "step", rc);
+	stmt_end(s);
+	return err;
+}
+
+/* A statement without parameters. */
+static int exec_id(struct sq_conn *c, enum stmt_id id)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, id, &s);
+
+	return err ? err : stmt_run(c, s);
+}
+
+static void bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static void col_copy(char *dst, size_t size, sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+static const char *col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+
+	return v ? (const char *)v : "";
+}
+
+static void conn_close(struct sq_conn *c)
+{
+	for (int i = 0; i < ST_N; i++) {
+		sqlite3_finalize(c->stmt[i]);
+		c->stmt[i] = NULL;
+	}
+	if (c->db)
+		sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+/* A single-value pragma query; val gets its first column as text. */
+static int pragma(struct sq_conn *c, const char *sql, char *val, size_t size)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, err = 0;
+
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_sqlite_errno(rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && val)
+		col_copy(val, size, s, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_sqlite_errno(rc);
+	sqlite3_finalize(s);
+	return err;
+}
+
+static int conn_open(struct sq_conn *c, const struct sqstore *sq)
+{
+	char val[32];
+	int rc, err;
+
+	rc = sqlite3_open_v2(sq->path, &c->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		int sys = c->db ? sqlite3_system_errno(c->db) : 0;
+
+		err = sys ? sys : store_sqlite_errno(rc);
+		log_err(NULL, "cannot open database %s: %s", sq->path,
+			sys ? err_str(sys)
+			    : (c->db ? sqlite3_errmsg(c->db)
+				     : sqlite3_errstr(rc)));
+		goto out;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, sq->busy_ms);
+
+	if (sqlite3_db_readonly(c->db, "main") == 1) {
+		log_err(NULL, "database %s is read-only", sq->path);
+		err = EROFS;
+		goto out;
+	}
+
+	err = pragma(c, "PRAGMA journal_mode=WAL", val, sizeof(val));
+	if (err == EBADMSG) {
+		log_err(NULL,
+			"database %s is corrupt or not an SQLite database",
+			sq->path);
+		goto out;
+	}
+	if (err) {
+		log_err(NULL, "database %s: cannot set WAL mode: %s",
+			sq->path, sqlite3_errmsg(c->db));
+		goto out;
+	}
+	if (strcmp(val, "wal")) {
+		log_err(NULL,
+			"database %s: cannot use WAL mode (journal mode '%s'; "
+			"is the directory writable?)",
+			sq->path, val);
+		err = EROFS;
+		goto out;
+	}
+	err = pragma(c, "PRAGMA synchronous=FULL", NULL, 0);
+	if (err) {
+		log_err(NULL, "database %s: %s", sq->path,
+			sqlite3_errmsg(c->db));
+		goto out;
+	}
+
+out:
+	if (err)
+		conn_close(c);
+	return err;
+}
+
+/* Corruption shows at the first read of a damaged page: look at every
+ * page once, at open, to fail early and clearly. */
+static int check_integrity(struct sq_conn *c, const char *path)
+{
+	char val[128] = "";
+	int err = pragma(c, "PRAGMA quick_check(1)", val, sizeof(val));
+
+	if (err || strcmp(val, "ok")) {
+		log_err(NULL, "database %s is corrupt: %s", path,
+			err ? sqlite3_errmsg(c->db) : val);
+		return EBADMSG;
+	}
+	return 0;
+}
+
+static int read_version(struct sq_conn *c, int *vp)
+{
+	sqlite3_stmt *s = NULL;
+	char val[16] = "";
+	int rc, err;
+
+	err = pragma(c,
+		     "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+		     "AND name = 'schema_version'",
+		     val, sizeof(val));
+	if (err)
+		return err;
+	if (!strcmp(val, "0")) {
+		*vp = 0;
+		return 0;
+	}
+	rc = sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_version",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_err(c, "schema_version", rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*vp = sqlite3_column_int(s, 0);
+	else
+		err = sq_err(c, "schema_version", rc);
+	sqlite3_finalize(s);
+	return err;
+}
+
+static int migrate(struct sqstore *sq)
+{
+	struct sq_conn *c = &sq->sync;
+	char *msg = NULL, sql[128];
+	int v = 0, rc, err;
+
+	/* IMMEDIATE: two processes starting at once migrate one at a time */
+	err = exec_id(c, ST_BEGIN);
+	if (err)
+		return err;
+	err = read_version(c, &v);
+	if (err)
+		goto out;
+	if (v > STORE_SCHEMA_VERSION) {
+		log_err(NULL,
+			"database %s has schema version %d; this impd knows up "
+			"to %d (made by a newer version?)",
+			sq->path, v, STORE_SCHEMA_VERSION);
+		err = ENOTSUP;
+		goto out;
+	}
+	if (v == 0) {
+		rc = sqlite3_exec(c->db,
+				  "CREATE TABLE schema_version ("
+				  " version INTEGER NOT NULL);"
+				  "INSERT INTO schema_version VALUES (0);",
+				  NULL, NULL, &msg);
+		if (rc != SQLITE_OK)
+			goto sqlfail;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		rc = sqlite3_exec(c->db, migrations[v], NULL, NULL, &msg);
+		if (rc != SQLITE_OK)
+			goto sqlfail;
+		snprintf(sql, sizeof(sql),
+			 "UPDATE schema_version SET version = %d", v + 1);
+		rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+		if (rc != SQLITE_OK)
+			goto sqlfail;
+		log_info(NULL, "database %s: migrated to schema version %d",
+			 sq->path, v + 1);
+	}
+	sq->version = v;
+	err = exec_id(c, ST_COMMIT);
+	goto out;
+
+sqlfail:
+	log_err(NULL, "database %s: migration to version %d failed: %s",
+		sq->path, v + 1, msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	err = store_sqlite_errno(rc);
+	if (err == EEXIST || !err)
+		err = EIO;
+out:
+	if (err && !sqlite3_get_autocommit(c->db))
+		exec_id(c, ST_ROLLBACK);
+	return err;
+}
+
+/* ---- operations on one connection (no locking, no transaction) ---- */
+
+static int c_domain_exists(struct sq_conn *c, const char *domain, bool *ex)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(c, ST_DOMAIN_GET, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, domain);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		*ex = rc == SQLITE_ROW;
+	else
+		err = sq_err(c, "domain lookup", rc);
+	stmt_end(s);
+	return err;
+}
+
+/* Write statement with bound parameters; ENOENT when no row changed. */
+static int run_change(struct sq_conn *c, sqlite3_stmt *s)
+{
+	int err = stmt_run(c, s);
+
+	if (!err && sqlite3_changes(c->db) == 0)
+		err = ENOENT;
+	return err;
+}
+
+static void bind_user(sqlite3_stmt *s, const struct store_user *u)
+{
+	bind_str(s, 1, u->user);
+	bind_str(s, 2, u->domain);
+	bind_str(s, 3, u->ha1_md5);
+	bind_str(s, 4, u->ha1_sha256);
+	sqlite3_bind_int(s, 5, u->enabled ? 1 : 0);
+}
+
+static void row_user(sqlite3_stmt *s, struct store_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	col_copy(u->user, sizeof(u->user), s, 0);
+	col_copy(u->domain, sizeof(u->domain), s, 1);
+	col_copy(u->ha1_md5, sizeof(u->ha1_md5), s, 2);
+	col_copy(u->ha1_sha256, sizeof(u->ha1_sha256), s, 3);
+	u->enabled = sqlite3_column_int(s, 4) != 0;
+}
+
+static int c_user_get(struct sq_conn *c, const char *user, const char *domain,
+		      struct store_user *u)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(c, ST_USER_GET, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, user);
+	bind_str(s, 2, domain);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		row_user(s, u);
+	else if (rc == SQLITE_DONE)
+		err = ENOENT;
+	else
+		err = sq_err(c, "user lookup", rc);
+	stmt_end(s);
+	return err;
+}
+
+static int c_reg_replace(struct sq_conn *c, const char *aor,
+			 const struct store_binding *b, uint32_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, ST_REG_DEL, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, aor);
+	err = stmt_run(c, s);
+	if (err)
+		return err;
+
+	err = stmt_get(c, ST_REG_ADD, &s);
+	for (uint32_t i = 0; !err && i < n; i++) {
+		bind_str(s, 1, aor);
+		bind_str(s, 2, b[i].contact);
+		bind_str(s, 3, b[i].instance);
+		sqlite3_bind_int64(s, 4, b[i].reg_id);
+		bind_str(s, 5, b[i].callid);
+		sqlite3_bind_int64(s, 6, b[i].cseq);
+		sqlite3_bind_int64(s, 7, (sqlite3_int64)b[i].expires);
+		sqlite3_bind_int64(s, 8, b[i].q);
+		bind_str(s, 9, b[i].path);
+		bind_str(s, 10, b[i].received);
+		bind_str(s, 11, b[i].params);
+		bind_str(s, 12, b[i].user_agent);
+		bind_str(s, 13, b[i].temp_gruu);
+		err = stmt_run(c, s);
+	}
+	return err;
+}
+
+/* ---- the synchronous API: sync connection under sync_mtx ---- */
+
+static struct sqstore *lock_sync(struct store *st)
+{
+	struct sqstore *sq = st->bed;
+
+	pthread_mutex_lock(&sq->sync_mtx);
+	return sq;
+}
+
+static void unlock_sync(struct sqstore *sq)
+{
+	pthread_mutex_unlock(&sq->sync_mtx);
+}
+
+/* End a write transaction: commit on success, else roll back. */
+static int tx_end(struct sq_conn *c, int err)
+{
+	if (!err)
+		err = exec_id(c, ST_COMMIT);
+	if (err && !sqlite3_get_autocommit(c->db))
+		exec_id(c, ST_ROLLBACK);
+	return err;
+}
+
+static int s_schema_version(struct store *st)
+{
+	return ((struct sqstore *)st->bed)->version;
+}
+
+static int s_domain_add(struct store *st, const char *domain)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(&sq->sync, ST_DOMAIN_ADD, &s);
+
+	if (!err) {
+		bind_str(s, 1, domain);
+		err = stmt_run(&sq->sync, s);
+	}
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_domain_remove(struct store *st, const char *domain)
+{
+	struct sqstore *sq = lock_sync(st);
+	struct sq_conn *c = &sq->sync;
+	sqlite3_stmt *s = NULL;
+	int err = exec_id(c, ST_BEGIN);
+
+	if (err)
+		goto out;
+	/* the domain's users go with it */
+	err = stmt_get(c, ST_DOMAIN_USERS_DEL, &s);
+	if (!err) {
+		bind_str(s, 1, domain);
+		err = stmt_run(c, s);
+	}
+	if (!err)
+		err = stmt_get(c, ST_DOMAIN_DEL, &s);
+	if (!err) {
+		bind_str(s, 1, domain);
+		err = run_change(c, s);
+	}
+	err = tx_end(c, err);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_domain_exists(struct store *st, const char *domain, bool *ex)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_domain_exists(&sq->sync, domain, ex);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_domain_list(struct store *st, store_domain_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(&sq->sync, ST_DOMAIN_LIST, &s);
+
+	if (err)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		h(col_str(s, 0), arg);
+	if (rc != SQLITE_DONE)
+		err = sq_err(&sq->sync, "domain list", rc);
+	stmt_end(s);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_user_add(struct store *st, const struct store_user *u)
+{
+	struct sqstore *sq = lock_sync(st);
+	struct sq_conn *c = &sq->sync;
+	sqlite3_stmt *s = NULL;
+	bool ex = false;
+	int err = exec_id(c, ST_BEGIN);
+
+	if (err)
+		goto out;
+	err = c_domain_exists(c, u->domain, &ex);
+	if (!err && !ex)
+		err = ENOENT;
+	if (!err)
+		err = stmt_get(c, ST_USER_ADD, &s);
+	if (!err) {
+		bind_user(s, u);
+		err = stmt_run(c, s);
+	}
+	err = tx_end(c, err);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_user_update(struct store *st, const struct store_user *u)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(&sq->sync, ST_USER_UPD, &s);
+
+	if (!err) {
+		bind_user(s, u);
+		err = run_change(&sq->sync, s);
+	}
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_user_remove(struct store *st, const char *user,
+			 const char *domain)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(&sq->sync, ST_USER_DEL, &s);
+
+	if (!err) {
+		bind_str(s, 1, user);
+		bind_str(s, 2, domain);
+		err = run_change(&sq->sync, s);
+	}
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_user_get(struct store *st, const char *user, const char *domain,
+		      struct store_user *u)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_user_get(&sq->sync, user, domain, u);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_user_list(struct store *st, const char *domain, store_user_h *h,
+		       void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	struct store_user u;
+	sqlite3_stmt *s = NULL;
+	int rc, err;
+
+	err = stmt_get(&sq->sync, domain ? ST_USER_LIST_DOM : ST_USER_LIST,
+		       &s);
+	if (err)
+		goto out;
+	if (domain)
+		bind_str(s, 1, domain);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_user(s, &u);
+		h(&u, arg);
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(&sq->sync, "user list", rc);
+	stmt_end(s);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_reg_replace(struct store *st, const char *aor,
+			 const struct store_binding *b, uint32_t n)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync, c_reg_replace(&sq->sync, aor, b, n));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_reg_list(struct store *st, const char *aor, store_binding_h *h,
+		      void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	struct store_binding b;
+	sqlite3_stmt *s = NULL;
+	int rc, err;
+
+	err = stmt_get(&sq->sync, aor ? ST_REG_LIST_AOR : ST_REG_LIST, &s);
+	if (err)
+		goto out;
+	if (aor)
+		bind_str(s, 1, aor);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		b.aor = col_str(s, 0);
+		b.contact = col_str(s, 1);
+		b.instance = col_str(s, 2);
+		b.reg_id = (uint32_t)sqlite3_column_int64(s, 3);
+		b.callid = col_str(s, 4);
+		b.cseq = (uint32_t)sqlite3_column_int64(s, 5);
+		b.expires = (uint64_t)sqlite3_column_int64(s, 6);
+		b.q = (uint32_t)sqlite3_column_int64(s, 7);
+		b.path = col_str(s, 8);
+		b.received = col_str(s, 9);
+		b.params = col_str(s, 10);
+		b.user_agent = col_str(s, 11);
+		b.temp_gruu = col_str(s, 12);
+		h(&b, arg);
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(&sq->sync, "registration list", rc);
+	stmt_end(s);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+/* ---- the worker ---- */
+
+static int op_exec(struct sq_conn *c, struct store_op *op)
+{
+	int err;
+
+	switch (op->type) {
+	case STORE_OP_USER_GET:
+		return c_user_get(c, op->user, op->domain, &op->u);
+	case STORE_OP_REG_REPLACE:
+		err = exec_id(c, ST_SAVEPOINT);
+		if (err)
+			return err;
+		err = c_reg_replace(c, op->aor, op->b, op->n);
+		if (err)
+			exec_id(c, ST_ROLLBACK_TO);
+		/* RELEASE after ROLLBACK TO drops the savepoint */
+		int rerr = exec_id(c, ST_RELEASE);
+		return err ? err : rerr;
+	}
+	return EINVAL;
+}
+
+/* One transaction for the whole batch. */
+static void group_run(struct sqstore *sq, struct store_op *ops)
+{
+	struct sq_conn *c = &sq->async;
+	uint32_t n = 0;
+	int err;
+
+	err = exec_id(c, ST_BEGIN);
+	if (err) {
+		log_err(NULL, "database %s: cannot begin a transaction: %s",
+			sq->path, err_str(err));
+		goto fail;
+	}
+	for (struct store_op *op = ops; op; op = op->next) {
+		op->err = op_exec(c, op);
+		n++;
+	}
+	if (fail_commit_now()) {
+		log_err(NULL, "database %s: commit failed (injected)",
+			sq->path);
+		err = EIO;
+		goto fail;
+	}
+	err = exec_id(c, ST_COMMIT);
+	if (err) {
+		log_err(NULL, "database %s: commit of %u operations failed: %s",
+			sq->path, n, err_str(err));
+		goto fail;
+	}
+	return;
+
+fail:
+	if (!sqlite3_get_autocommit(c->db))
+		exec_id(c, ST_ROLLBACK);
+	/* nothing of the batch is durable: tell everyone */
+	for (struct store_op *op = ops; op; op = op->next)
+		op->err = EIO;
+}
+
+static void *worker_main(void *arg)
+{
+	struct sqstore *sq = arg;
+	struct store_op *ops;
+	sigset_t all;
+
+	/* signals belong to the loop thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+	pthread_mutex_lock(&sq->qmtx);
+	for (;;) {
+		while (!sq->qhead && !sq->stop)
+			pthread_cond_wait(&sq->qcond, &sq->qmtx);
+		if (!sq->qhead)
+			break; /* stop, and everything done */
+		ops = sq->qhead;
+		sq->qhead = NULL;
+		sq->qtail = &sq->qhead;
+		sq->busy = true;
+		pthread_mutex_unlock(&sq->qmtx);
+
+		group_run(sq, ops);
+		store_complete(sq->st, ops);
+
+		pthread_mutex_lock(&sq->qmtx);
+		sq->busy = false;
+		if (!sq->qhead)
+			pthread_cond_broadcast(&sq->idle);
+	}
+	pthread_mutex_unlock(&sq->qmtx);
+	return NULL;
+}
+
+static int s_submit(struct store *st, struct store_op *op)
+{
+	struct sqstore *sq = st->bed;
+	int err = 0;
+
+	pthread_mutex_lock(&sq->qmtx);
+	if (sq->stop) {
+		err = ESHUTDOWN;
+	} else {
+		op->next = NULL;
+		*sq->qtail = op;
+		sq->qtail = &op->next;
+		pthread_cond_signal(&sq->qcond);
+	}
+	pthread_mutex_unlock(&sq->qmtx);
+	return err;
+}
+
+static void s_drain(struct store *st)
+{
+	struct sqstore *sq = st->bed;
+
+	if (!sq->thread_started)
+		return;
+	pthread_mutex_lock(&sq->qmtx);
+	while (sq->qhead || sq->busy)
+		pthread_cond_wait(&sq->idle, &sq->qmtx);
+	pthread_mutex_unlock(&sq->qmtx);
+}
+
+/* ---- open and close ---- */
+
+static void sqstore_destroy(void *data)
+{
+	struct sqstore *sq = data;
+
+	if (sq->thread_started) {
+		/* the worker commits what is queued, then ends */
+		pthread_mutex_lock(&sq->qmtx);
+		sq->stop = true;
+		pthread_cond_signal(&sq->qcond);
+		pthread_mutex_unlock(&sq->qmtx);
+		pthread_join(sq->thread, NULL);
+	}
+	conn_close(&sq->async);
+	conn_close(&sq->sync);
+	pthread_cond_destroy(&sq->idle);
+	pthread_cond_destroy(&sq->qcond);
+	pthread_mutex_destroy(&sq->qmtx);
+	pthread_mutex_destroy(&sq->sync_mtx);
+	mem_deref(sq->path);
+}
+
+/* "PATH" or "PATH?busy_ms=N". */
+static int parse_arg(struct sqstore *sq, const char *arg)
+{
+	const char *q = strchr(arg, '?');
+	size_t n = q ? (size_t)(q - arg) : strlen(arg);
+	int err;
+
+	if (!n) {
+		log_err(NULL, "store URI: 'sqlite:' needs a file name");
+		return EINVAL;
+	}
+	err = mem_strndup(&sq->path, arg, n);
+	if (err)
+		return err;
+	sq->busy_ms = DEFAULT_BUSY_MS;
+	if (q) {
+		char *end;
+		unsigned long v;
+
+		if (strncmp(q + 1, "busy_ms=", 8)) {
+			log_err(NULL, "store URI: unknown option '%s'", q + 1);
+			return EINVAL;
+		}
+		errno = 0;
+		v = strtoul(q + 9, &end, 10);
+		if (errno || end == q + 9 || *end || v > 600000) {
+			log_err(NULL, "store URI: bad busy_ms '%s'", q + 9);
+			return EINVAL;
+		}
+		sq->busy_ms = (int)v;
+	}
+	return 0;
+}
+
+static int s_open(struct store *st, const char *arg)
+{
+	struct sqstore *sq;
+	int err;
+
+	sq = mem_zalloc(sizeof(*sq), NULL);
+	if (!sq)
+		return ENOMEM;
+	sq->st = st;
+	sq->qtail = &sq->qhead;
+	if (pthread_mutex_init(&sq->sync_mtx, NULL)) {
+		mem_deref(sq);
+		return ENOMEM;
+	}
+	if (pthread_mutex_init(&sq->qmtx, NULL)) {
+		pthread_mutex_destroy(&sq->sync_mtx);
+		mem_deref(sq);
+		return ENOMEM;
+	}
+	if (pthread_cond_init(&sq->qcond, NULL)) {
+		pthread_mutex_destroy(&sq->qmtx);
+		pthread_mutex_destroy(&sq->sync_mtx);
+		mem_deref(sq);
+		return ENOMEM;
+	}
+	if (pthread_cond_init(&sq->idle, NULL)) {
+		pthread_cond_destroy(&sq->qcond);
+		pthread_mutex_destroy(&sq->qmtx);
+		pthread_mutex_destroy(&sq->sync_mtx);
+		mem_deref(sq);
+		return ENOMEM;
+	}
+	mem_destructor(sq, sqstore_destroy);
+
+	err = parse_arg(sq, arg);
+	if (err)
+		goto out;
+	err = conn_open(&sq->sync, sq);
+	if (err)
+		goto out;
+	err = check_integrity(&sq->sync, sq->path);
+	if (err)
+		goto out;
+	err = migrate(sq);
+	if (err)
+		goto out;
+
+	if (st->loop) {
+		err = conn_open(&sq->async, sq);
+		if (err)
+			goto out;
+		err = pthread_create(&sq->thread, NULL, worker_main, sq);
+		if (err) {
+			log_err(NULL, "cannot start the store thread: %s",
+				err_str(err));
+			goto out;
+		}
+		sq->thread_started = true;
+		pthread_setname_np(sq->thread, "impd-store");
+	}
+
+out:
+	if (err)
+		mem_deref(sq);
+	else
+		st->bed = sq;
+	return err;
+}
+
+static void s_close(struct store *st)
+{
+	st->bed = mem_deref(st->bed);
+}
+
+const struct store_be store_be_sqlite = {
+	.scheme = "sqlite",
+	.open = s_open,
+	.close = s_close,
+	.schema_version = s_schema_version,
+	.domain_add = s_domain_add,
+	.domain_remove = s_domain_remove,
+	.domain_exists = s_domain_exists,
+	.domain_list = s_domain_list,
+	.user_add = s_user_add,
+	.user_update = s_user_update,
+	.user_remove = s_user_remove,
+	.user_get = s_user_get,
+	.user_list = s_user_list,
+	.reg_replace = s_reg_replace,
+	.reg_list = s_reg_list,
+	.submit = s_submit,
+	.drain = s_drain,
+};

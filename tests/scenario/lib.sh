@@ -1,0 +1,529 @@
+# tests/scenario/lib.sh - helpers sourced by every tests/scenario/*/run
+#
+# A scenario's run script does:
+#	. "$(dirname "$0")/../lib.sh"
+#	scn_init
+#	SIP_PORT=$(free_port)
+#	add_domain example.com; add_user alice secret
+#	start_impd_default
+#	run_sipp uac "$SCN_DIR/uac.xml" ... || fail "uac: sipp exited $?"
+#	stop_impd
+#	pass
+#
+# It prints exactly one line, "ok NAME" or "FAIL NAME: reason" (followed on
+# failure by the tail of impd's log and of every sipp error log), and exits
+# 0 or 1. Every process it starts is recorded by PID and stopped by the EXIT
+# trap; nothing is ever killed by name, so several suites may run at once.
+#
+# Environment:
+#	IMPD, IMPCTL	binaries (default build/impd, build/impctl of the repo)
+#	SIPP, STUNNEL, BARESIP	tools (default from PATH)
+#	SIP_TORTURE_DIR	conformance kit (default ../shared/conformance/...)
+#	IMPD_LOG_LEVEL	impd --log-level (default debug)
+#	SCN_KEEP=1	keep the temporary directory even on success
+#	SCN_VERBOSE=1	progress notes on stderr
+
+set -u
+
+SCN_DIR=$(cd "$(dirname "$0")" && pwd)
+SCN_NAME=$(basename "$SCN_DIR")
+SCN_ROOT=$(cd "$SCN_DIR/.." && pwd)
+SCN_COMMON=$SCN_ROOT/common
+REPO=$(cd "$SCN_ROOT/../.." && pwd)
+
+# A binary given relative is looked up from the current directory first,
+# then from the repository root.
+scn_bin() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) if [ -e "$1" ]; then
+		echo "$(pwd)/$1"
+	   else
+		echo "$REPO/$1"
+	   fi ;;
+	esac
+}
+
+IMPD=$(scn_bin "${IMPD:-build/impd}")
+IMPCTL=$(scn_bin "${IMPCTL:-build/impctl}")
+SIPP=${SIPP:-sipp}
+STUNNEL=${STUNNEL:-stunnel4}
+BARESIP=${BARESIP:-baresip}
+PYTHON=${PYTHON:-python3}
+IMPD_LOG_LEVEL=${IMPD_LOG_LEVEL:-debug}
+DOMAIN=example.com
+
+SCN_PIDS=""		# every background process we started
+SCN_PORTS=""		# every port handed out, never handed out twice
+SCN_SIPP_LABELS=""	# for the failure report
+SCN_DONE=0
+IMPD_PID=""
+T=""
+
+# --------------------------------------------------------------------------
+# set-up, result, cleanup
+
+scn_init() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/impd-scn-$SCN_NAME.XXXXXX") ||
+		{ echo "FAIL $SCN_NAME: mktemp failed"; exit 1; }
+	: >"$T/notes"
+	trap scn_cleanup EXIT
+	trap 'fail "interrupted"' INT TERM HUP
+	[ -x "$IMPD" ] || fail "impd not built ($IMPD)"
+	[ -x "$IMPCTL" ] || fail "impctl not built ($IMPCTL)"
+	need "$PYTHON" python3
+}
+
+# need TOOL PACKAGE: fail unless TOOL is installed.
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		fail "$1 not installed (apt-get install $2)"
+}
+
+note() {
+	echo "$*" >>"$T/notes"
+	[ "${SCN_VERBOSE:-0}" = 1 ] && echo "# $SCN_NAME: $*" >&2
+	return 0
+}
+
+# Track a background process by PID.
+track() {
+	SCN_PIDS="$SCN_PIDS $1"
+}
+
+alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# stop_pid PID [SECONDS]: SIGTERM, wait, SIGKILL. Returns 0 when the
+# process ended on SIGTERM in time, 1 when SIGKILL was needed.
+stop_pid() {
+	local pid=$1 n=$(( ${2:-3} * 20 ))
+	alive "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null
+	while [ $n -gt 0 ] && alive "$pid"; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	if alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 1
+	fi
+	return 0
+}
+
+scn_cleanup() {
+	local pid
+	trap - EXIT INT TERM HUP
+	for pid in $SCN_PIDS; do
+		alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $SCN_PIDS; do
+		stop_pid "$pid" 2 >/dev/null
+	done
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		if [ "$SCN_DONE" = 1 ] && [ "${SCN_KEEP:-0}" != 1 ]; then
+			rm -rf "$T"
+		else
+			echo "# $SCN_NAME: files kept in $T"
+		fi
+	fi
+}
+
+pass() {
+	SCN_DONE=1
+	echo "ok $SCN_NAME"
+	exit 0
+}
+
+# fail REASON: one FAIL line, then the diagnostics, then exit 1.
+fail() {
+	local f l
+	trap - INT TERM HUP
+	echo "FAIL $SCN_NAME: $*"
+	if [ -n "$T" ] && [ -s "$T/impd.log" ]; then
+		echo "# --- impd log (last 40 lines) ---"
+		tail -n 40 "$T/impd.log" | awk '{ print "# " $0 }'
+	fi
+	for l in $SCN_SIPP_LABELS; do
+		f=$T/$l.err
+		if [ -s "$f" ]; then
+			echo "# --- sipp $l errors (last 40 lines) ---"
+			tail -n 40 "$f" | awk '{ print "# " $0 }'
+		fi
+		f=$T/$l.out
+		if [ -s "$f" ] && grep -v 'errors (send' "$f" |
+		   grep -qiE 'error|fatal|unable|usage|unknown'; then
+			echo "# --- sipp $l output (matching lines) ---"
+			grep -v 'errors (send' "$f" |
+				grep -iE 'error|fatal|unable|usage|unknown' |
+				tail -n 10 |
+				sed 's/^/# /'
+		fi
+	done
+	if [ -n "$T" ] && [ -s "$T/extra.diag" ]; then
+		echo "# --- other diagnostics ---"
+		tail -n 40 "$T/extra.diag" | awk '{ print "# " $0 }'
+	fi
+	exit 1
+}
+
+# diag FILE TITLE: append a file's tail to what fail() prints.
+diag() {
+	[ -n "$T" ] || return 0
+	{
+		echo "--- $2 ---"
+		if [ -f "$1" ]; then tail -n 30 "$1"; else echo "(no $1)"; fi
+	} >>"$T/extra.diag"
+}
+
+# --------------------------------------------------------------------------
+# ports
+
+# free_port: a port on 127.0.0.1 that is free for both UDP and TCP right
+# now, outside the kernel's ephemeral range and never one handed out before
+# in this scenario. 5060 and the ports the conformance kit listens on are
+# never chosen.
+free_port() {
+	local p
+	p=$("$PYTHON" - $SCN_PORTS <<'EOF'
+import random, socket, sys
+taken = {int(a) for a in sys.argv[1:]}
+lo, hi = 20000, 32000
+try:
+    with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+        eph = int(f.read().split()[0])
+    hi = min(hi, eph - 1)
+except (OSError, ValueError, IndexError):
+    pass
+rnd = random.SystemRandom()
+for _ in range(500):
+    p = rnd.randint(lo, hi)
+    if p in taken or p in (5050, 5060, 5061, 5070, 5080, 6050, 19823):
+        continue
+    socks = []
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind(('127.0.0.1', p))
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(p)
+    sys.exit(0)
+sys.exit(1)
+EOF
+) || fail "no free port found"
+	SCN_PORTS="$SCN_PORTS $p"
+	echo "$p"
+}
+
+# wait_listen PROTO PORT [SECONDS]: wait until something listens on
+# 127.0.0.1:PORT (PROTO udp or tcp).
+wait_listen() {
+	local proto=$1 port=$2 n=$(( ${3:-5} * 20 )) opt
+	case $proto in
+	udp) opt=-Hlun ;;
+	*) opt=-Hltn ;;
+	esac
+	while [ $n -gt 0 ]; do
+		if ss $opt "sport = :$port" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# --------------------------------------------------------------------------
+# impd and impctl
+
+# impctl ARGS...: impctl on this scenario's store; output on stdout.
+impctl() {
+	timeout 20 "$IMPCTL" --store "sqlite:$T/impd.db" "$@"
+}
+
+add_domain() {
+	impctl domain add "$1" >>"$T/impctl.log" 2>&1 ||
+		fail "impctl domain add $1 failed: $(tail -n 3 "$T/impctl.log")"
+}
+
+# add_user NAME PASSWORD: NAME@example.com.
+add_user() {
+	impctl user add "$1@$DOMAIN" --password "$2" >>"$T/impctl.log" 2>&1 ||
+		fail "impctl user add $1 failed: $(tail -n 3 "$T/impctl.log")"
+}
+
+# reg_list AOR: the bindings, one per line.
+reg_list() {
+	impctl reg list "$1" 2>>"$T/impctl.log"
+}
+
+# wait_reg AOR PATTERN [SECONDS]: wait until a binding of AOR matches PATTERN
+# (a fixed string). wait_unreg: until none does.
+wait_reg() {
+	local n=$(( ${3:-5} * 10 ))
+	while [ $n -gt 0 ]; do
+		reg_list "$1" | grep -qF -- "$2" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+wait_unreg() {
+	local n=$(( ${3:-5} * 10 ))
+	while [ $n -gt 0 ]; do
+		reg_list "$1" | grep -qF -- "$2" || return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# start_impd ARGS...: start impd in the background, stderr and stdout to
+# $T/impd.log, and wait up to 10 s for "impd ready".
+start_impd() {
+	local n=200
+	echo "=== impd $*" >>"$T/impd.log"
+	"$IMPD" "$@" >>"$T/impd.log" 2>&1 &
+	IMPD_PID=$!
+	track "$IMPD_PID"
+	note "impd pid $IMPD_PID: $*"
+	while [ $n -gt 0 ]; do
+		# count the ready lines: a restart appends to the same log
+		if [ "$(grep -c 'impd ready' "$T/impd.log")" -ge \
+		     "$(grep -c '^=== impd ' "$T/impd.log")" ]; then
+			return 0
+		fi
+		if ! alive "$IMPD_PID"; then
+			wait "$IMPD_PID"
+			fail "impd exited with status $? before it was ready"
+		fi
+		sleep 0.05
+		n=$((n - 1))
+	done
+	fail "impd not ready after 10 s"
+}
+
+# start_impd_default [ARGS...]: UDP and TCP on $SIP_PORT, example.com, the
+# scenario's store, plus ARGS.
+start_impd_default() {
+	start_impd --listen "udp:127.0.0.1:$SIP_PORT" \
+		--listen "tcp:127.0.0.1:$SIP_PORT" --domain "$DOMAIN" \
+		--store "sqlite:$T/impd.db" --log-level "$IMPD_LOG_LEVEL" "$@"
+}
+
+# stop_impd: SIGTERM; fails the scenario if impd needs SIGKILL (5 s) or
+# exits non-zero (a sanitizer build reports leaks that way).
+stop_impd() {
+	local st
+	[ -n "$IMPD_PID" ] || return 0
+	if ! alive "$IMPD_PID"; then
+		wait "$IMPD_PID"
+		st=$?
+		IMPD_PID=""
+		fail "impd had died (status $st)"
+	fi
+	stop_pid "$IMPD_PID" 5 || fail "impd did not stop within 5 s of SIGTERM"
+	wait "$IMPD_PID"
+	st=$?
+	IMPD_PID=""
+	[ $st = 0 ] || fail "impd exited with status $st on SIGTERM"
+}
+
+kill9_impd() {
+	[ -n "$IMPD_PID" ] || return 0
+	kill -KILL "$IMPD_PID" 2>/dev/null
+	wait "$IMPD_PID" 2>/dev/null
+	IMPD_PID=""
+}
+
+# impd_alive: fail the scenario if impd died.
+impd_alive() {
+	if [ -n "$IMPD_PID" ] && ! alive "$IMPD_PID"; then
+		wait "$IMPD_PID"
+		fail "impd died (status $?)"
+	fi
+}
+
+# --------------------------------------------------------------------------
+# sipp
+
+# sipp_args LABEL: the options every sipp run gets. Traces go to
+# $T/LABEL.{msg,err,log}; the screen to $T/LABEL.out.
+sipp_args() {
+	echo "-i 127.0.0.1 -nostdin -timeout ${SIPP_TIMEOUT:-20}s" \
+		"-timeout_error -trace_err -error_file $T/$1.err" \
+		"-trace_msg -message_file $T/$1.msg" \
+		"-trace_logs -log_file $T/$1.log -max_socket 64"
+}
+
+# run_sipp LABEL XML SIPP-ARGS...: sipp in the foreground; returns its exit
+# status. SIPP-ARGS hold at least -p PORT, -m N and the remote host:port.
+run_sipp() {
+	local label=$1 xml=$2
+	shift 2
+	SCN_SIPP_LABELS="$SCN_SIPP_LABELS $label"
+	note "sipp $label: $xml $*"
+	# shellcheck disable=SC2046
+	"$SIPP" -sf "$xml" $(sipp_args "$label") "$@" \
+		>"$T/$label.out" 2>&1 </dev/null
+}
+
+# start_sipp LABEL XML SIPP-ARGS...: the same in the background; the PID is
+# in SIPP_PID_<LABEL>. Waits until sipp's port (-p) listens.
+start_sipp() {
+	local label=$1 xml=$2 port="" proto=udp a prev=""
+	shift 2
+	for a in "$@"; do
+		[ "$prev" = -p ] && port=$a
+		[ "$prev" = -t ] && case $a in t*) proto=tcp ;; esac
+		prev=$a
+	done
+	SCN_SIPP_LABELS="$SCN_SIPP_LABELS $label"
+	note "sipp $label (background): $xml $*"
+	# shellcheck disable=SC2046
+	"$SIPP" -sf "$xml" $(sipp_args "$label") "$@" \
+		>"$T/$label.out" 2>&1 </dev/null &
+	eval "SIPP_PID_$label=$!"
+	track $!
+	if [ -n "$port" ] && ! wait_listen "$proto" "$port" 5; then
+		fail "sipp $label not listening on $proto port $port"
+	fi
+}
+
+# wait_sipp LABEL: wait for a background sipp; returns its exit status.
+wait_sipp() {
+	local pid
+	eval "pid=\$SIPP_PID_$1"
+	wait "$pid"
+}
+
+# sipp_ok LABEL STATUS: fail with a useful reason unless STATUS is 0.
+sipp_ok() {
+	[ "$2" = 0 ] && return 0
+	case $2 in
+	1) fail "sipp $1: a call failed (exit 1)" ;;
+	99) fail "sipp $1: no call processed (exit 99)" ;;
+	254) fail "sipp $1: could not bind its socket (exit -2)" ;;
+	255) fail "sipp $1: fatal error (exit -1)" ;;
+	*) fail "sipp $1: exit status $2" ;;
+	esac
+}
+
+# register USER PORT [Q [TRANSPORT-ARGS...]]: register USER@example.com with
+# contact 127.0.0.1:PORT through a throw-away sipp (common/register.xml),
+# digest password "secret" unless $REG_PASS is set. The contact's host:port
+# and parameters can be overridden with $REG_CONTACT, the server address with
+# $REG_SERVER, and the Via transport with $REG_VIA. Waits until
+# impctl lists the binding.
+register() {
+	local user=$1 port=$2 q=${3:-1.0} label
+	shift 2
+	[ $# -gt 0 ] && shift
+	label=reg_${user}_$port
+	run_sipp "$label" "$SCN_COMMON/register.xml" \
+		-p "$(free_port)" -m 1 -key user "$user" -key domain "$DOMAIN" \
+		-key contact "${REG_CONTACT:-127.0.0.1:$port}" -key q "$q" \
+		-key expires "${REG_EXPIRES:-600}" -key via_tp "${REG_VIA:-UDP}" \
+		-au "$user" -ap "${REG_PASS:-secret}" "$@" \
+		"${REG_SERVER:-127.0.0.1:$SIP_PORT}"
+	sipp_ok "$label" $?
+	wait_reg "$user@$DOMAIN" "${REG_CONTACT:-127.0.0.1:$port}" 5 ||
+		fail "impctl reg list $user@$DOMAIN does not show" \
+			"${REG_CONTACT:-127.0.0.1:$port} after a 200 OK"
+}
+
+# --------------------------------------------------------------------------
+# message traces
+
+# sipmsg ARGS...: tests/scenario/sipmsg.py (reads sipp -trace_msg files).
+sipmsg() {
+	"$PYTHON" "$SCN_ROOT/sipmsg.py" "$@"
+}
+
+# via_key VIA-VALUE: "sent-by branch" of a Via value (what RFC 3261 17.1.3
+# matches on).
+via_key() {
+	echo "$1" | sed -n 's/^[^ ]* *\([^;]*\).*;branch=\([^;,]*\).*/\1 \2/p'
+}
+
+# --------------------------------------------------------------------------
+# TLS (stunnel4 in front of sipp, which has no TLS)
+
+# tls_files: sets TLS_CA, TLS_CERT and TLS_KEY: tests/data/tls when it is
+# there, else a CA and a server certificate for 127.0.0.1 made with openssl
+# in $T/tls.
+tls_files() {
+	local d=$REPO/tests/data/tls
+	if [ -r "$d/ca.pem" ] && [ -r "$d/server.pem" ] &&
+	   [ -r "$d/server.key" ]; then
+		TLS_CA=$d/ca.pem
+		TLS_CERT=$d/server.pem
+		TLS_KEY=$d/server.key
+		return 0
+	fi
+	need openssl openssl
+	d=$T/tls
+	mkdir -p "$d"
+	(
+		set -e
+		cd "$d"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+			-subj "/CN=impd scenario CA" -keyout ca.key -out ca.pem \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign"
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+			-keyout server.key -out server.csr
+		printf '%s\n' "basicConstraints=CA:FALSE" \
+			"extendedKeyUsage=serverAuth,clientAuth" \
+			"subjectAltName=IP:127.0.0.1,DNS:localhost" >ext.cnf
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+			-CAcreateserial -days 2 -extfile ext.cnf -out server.pem
+	) >>"$T/openssl.log" 2>&1 ||
+		fail "openssl could not make test certificates" \
+			"($(tail -n 1 "$T/openssl.log"))"
+	TLS_CA=$d/ca.pem
+	TLS_CERT=$d/server.pem
+	TLS_KEY=$d/server.key
+}
+
+# start_stunnel NAME client|server ACCEPT-PORT CONNECT-PORT: stunnel in the
+# foreground (tracked by PID), config and log in $T/stunnel-NAME.*.
+# client: plain TCP in on ACCEPT-PORT, TLS out to CONNECT-PORT, whose
+# certificate must chain to TLS_CA and name 127.0.0.1. server: TLS in with
+# TLS_CERT, plain TCP out.
+start_stunnel() {
+	local name=$1 mode=$2 acc=$3 con=$4 conf=$T/stunnel-$1.conf
+	need "$STUNNEL" stunnel4
+	{
+		echo "foreground = yes"
+		echo "pid = $T/stunnel-$name.pid"
+		echo "debug = info"
+		echo "[sip-$name]"
+		echo "accept = 127.0.0.1:$acc"
+		echo "connect = 127.0.0.1:$con"
+		if [ "$mode" = client ]; then
+			echo "client = yes"
+			echo "CAfile = $TLS_CA"
+			echo "verifyChain = yes"
+			echo "checkIP = 127.0.0.1"
+		else
+			echo "cert = $TLS_CERT"
+			echo "key = $TLS_KEY"
+		fi
+	} >"$conf"
+	"$STUNNEL" "$conf" >"$T/stunnel-$name.log" 2>&1 </dev/null &
+	track $!
+	note "stunnel $name pid $!: $mode 127.0.0.1:$acc -> 127.0.0.1:$con"
+	wait_listen tcp "$acc" 5 || {
+		diag "$T/stunnel-$name.log" "stunnel $name log"
+		fail "stunnel $name not listening on $acc"
+	}
+}
