@@ -26,7 +26,7 @@ enum {
 };
 
 static void errf(char *errbuf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void errf(char *errbuf, size_t size, const char *fmt, ...)
 {
@@ -89,8 +89,8 @@ static bool listen_ok(char *v)
 	if (!addr)
 		return false;
 	plen = (size_t)(addr - v);
-	if (plen != 3 || (strncasecmp(v, "udp", 3) && strncasecmp(v, "tcp", 3) &&
-			  strncasecmp(v, "tls", 3)))
+	if (plen != 3 || (strncasecmp(v, "udp", 3) &&
+	                  strncasecmp(v, "tcp", 3) && strncasecmp(v, "tls", 3)))
 		return false;
 	addr++;
 	/* the port is required: "[v6]:port" or "v4:port" */
@@ -141,7 +141,7 @@ static bool domain_ok(char *v)
  * gets what was expected.
  */
 static int set_value(struct conf *cf, const struct conf_key *k, char *v,
-		     char *why, size_t wsize)
+                     char *why, size_t wsize)
 {
 	char *field = (char *)cf + k->off;
 	size_t len = strlen(v);
@@ -158,7 +158,7 @@ static int set_value(struct conf *cf, const struct conf_key *k, char *v,
 	case CONF_STR:
 		if (len >= k->size) {
 			snprintf(why, wsize, "longer than %zu characters",
-				 k->size - 1);
+			         k->size - 1);
 			return EINVAL;
 		}
 		if (!len && (k->flags & CONF_NONEMPTY)) {
@@ -179,7 +179,7 @@ static int set_value(struct conf *cf, const struct conf_key *k, char *v,
 		pl_set_str(&pl, v);
 		if (pl_u32(&pl, &n) || n < k->min || n > k->max) {
 			snprintf(why, wsize, "expected a number %u..%u", k->min,
-				 k->max);
+			         k->max);
 			return EINVAL;
 		}
 		*(uint32_t *)(void *)field = n;
@@ -189,7 +189,7 @@ static int set_value(struct conf *cf, const struct conf_key *k, char *v,
 	case CONF_BOOL:
 		if (parse_bool(v, (bool *)(void *)field)) {
 			snprintf(why, wsize,
-				 "expected yes/no/true/false/on/off/1/0");
+			         "expected yes/no/true/false/on/off/1/0");
 			return EINVAL;
 		}
 		return 0;
@@ -197,8 +197,8 @@ static int set_value(struct conf *cf, const struct conf_key *k, char *v,
 	case CONF_LISTEN:
 		if (len >= sizeof(cf->listen[0].spec) || !listen_ok(v)) {
 			snprintf(why, wsize,
-				 "expected udp|tcp|tls:ADDRESS:PORT, e.g. "
-				 "udp:127.0.0.1:5060 or tls:[::1]:5061");
+			         "expected udp|tcp|tls:ADDRESS:PORT, e.g. "
+			         "udp:127.0.0.1:5060 or tls:[::1]:5061");
 			return EINVAL;
 		}
 		for (uint32_t i = 0; i < cf->n_listen; i++) {
@@ -209,7 +209,7 @@ static int set_value(struct conf *cf, const struct conf_key *k, char *v,
 		}
 		if (cf->n_listen >= CONF_MAX_LISTEN) {
 			snprintf(why, wsize, "more than %u listeners",
-				 CONF_MAX_LISTEN);
+			         CONF_MAX_LISTEN);
 			return EINVAL;
 		}
 		memcpy(cf->listen[cf->n_listen++].spec, v, len + 1);
@@ -228,7 +228,7 @@ static int set_value(struct conf *cf, const struct conf_key *k, char *v,
 		}
 		if (cf->n_domains >= CONF_MAX_DOMAINS) {
 			snprintf(why, wsize, "more than %u domains",
-				 CONF_MAX_DOMAINS);
+			         CONF_MAX_DOMAINS);
 			return EINVAL;
 		}
 		memcpy(cf->domains[cf->n_domains++], v, len + 1);
@@ -257,7 +257,7 @@ void conf_defaults(struct conf *cf)
 
 /* Parse one line p[0..n) (no newline). 0, or EINVAL with msg set. */
 static int parse_line(struct conf *cf, const char *p, size_t n, char *msg,
-		      size_t msize)
+                      size_t msize)
 {
 	const char *end = p + n, *key, *vs;
 	const struct conf_key *k;
@@ -280,7 +280,7 @@ static int parse_line(struct conf *cf, const char *p, size_t n, char *msg,
 	k = conf_key_find(key, klen);
 	if (!k) {
 		snprintf(msg, msize, "unknown key '%s'",
-			 show(shown, sizeof(shown), key, klen));
+		         show(shown, sizeof(shown), key, klen));
 		return EINVAL;
 	}
 	while (p < end && (*p == ' ' || *p == '\t'))
@@ -296,14 +296,14 @@ static int parse_line(struct conf *cf, const char *p, size_t n, char *msg,
 				p++;
 			if (vlen + 1 >= sizeof(v)) {
 				snprintf(msg, msize, "value of '%s' too long",
-					 k->key);
+				         k->key);
 				return EINVAL;
 			}
 			v[vlen++] = *p;
 		}
 		if (p == end) {
-			snprintf(msg, msize, "unterminated quoted value for '%s'",
-				 k->key);
+			snprintf(msg, msize,
+			         "unterminated quoted value for '%s'", k->key);
 			return EINVAL;
 		}
 		if (*p == '"')
@@ -311,9 +311,10 @@ static int parse_line(struct conf *cf, const char *p, size_t n, char *msg,
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		if (p < end && *p != '#') {
-			snprintf(msg, msize,
-				 "unexpected text after the quoted value of '%s'",
-				 k->key);
+			snprintf(
+			    msg, msize,
+			    "unexpected text after the quoted value of '%s'",
+			    k->key);
 			return EINVAL;
 		}
 	} else {
@@ -341,7 +342,7 @@ static int parse_line(struct conf *cf, const char *p, size_t n, char *msg,
 }
 
 int conf_load_text(struct conf *cf, const char *text, size_t len,
-		   const char *name, char *errbuf, size_t errsize)
+                   const char *name, char *errbuf, size_t errsize)
 {
 	const char *p = text, *end = text + len;
 	char msg[320];
@@ -369,7 +370,7 @@ int conf_load_text(struct conf *cf, const char *text, size_t len,
 }
 
 int conf_load_file(struct conf *cf, const char *path, char *errbuf,
-		   size_t errsize)
+                   size_t errsize)
 {
 	FILE *f;
 	char *buf = NULL;
@@ -409,8 +410,8 @@ out:
 	return err;
 }
 
-int conf_set(struct conf *cf, const char *key, const char *value,
-	     char *errbuf, size_t errsize)
+int conf_set(struct conf *cf, const char *key, const char *value, char *errbuf,
+             size_t errsize)
 {
 	const struct conf_key *k;
 	char v[VAL_MAX], why[160], shown[64];
@@ -470,7 +471,8 @@ static int check_fields(const struct conf *cf, char *errbuf, size_t errsize)
 			}
 		}
 	}
-	if (cf->n_listen > CONF_MAX_LISTEN || cf->n_domains > CONF_MAX_DOMAINS) {
+	if (cf->n_listen > CONF_MAX_LISTEN ||
+	    cf->n_domains > CONF_MAX_DOMAINS) {
 		errf(errbuf, errsize, "too many listen or domain entries");
 		return EINVAL;
 	}
@@ -515,8 +517,8 @@ int conf_validate(const struct conf *cf, char *errbuf, size_t errsize)
 	}
 	if (cf->t1_ms > cf->t2_ms) {
 		errf(errbuf, errsize,
-		     "sip.t1_ms (%u) must not exceed sip.t2_ms (%u)",
-		     cf->t1_ms, cf->t2_ms);
+		     "sip.t1_ms (%u) must not exceed sip.t2_ms (%u)", cf->t1_ms,
+		     cf->t2_ms);
 		return EINVAL;
 	}
 	if (cf->max_hdr > cf->max_msg) {
@@ -541,8 +543,8 @@ static void put_value(FILE *f, const char *v)
 {
 	size_t len = strlen(v);
 	bool quote = !len || v[0] == ' ' || v[0] == '\t' || v[0] == '"' ||
-		     v[len - 1] == ' ' || v[len - 1] == '\t' ||
-		     strpbrk(v, "#\\\"");
+	             v[len - 1] == ' ' || v[len - 1] == '\t' ||
+	             strpbrk(v, "#\\\"");
 
 	if (!quote) {
 		fputs(v, f);
@@ -570,16 +572,17 @@ void conf_dump(const struct conf *cf, FILE *f)
 		case CONF_LISTEN:
 			for (uint32_t j = 0; j < cf->n_listen; j++)
 				fprintf(f, "%-27s %s\n", k->key,
-					cf->listen[j].spec);
+				        cf->listen[j].spec);
 			if (!cf->n_listen)
-				fprintf(f, "# %-25s (none: udp:127.0.0.1:5060 "
-					   "and tcp:127.0.0.1:5060)\n",
-					k->key);
+				fprintf(f,
+				        "# %-25s (none: udp:127.0.0.1:5060 "
+				        "and tcp:127.0.0.1:5060)\n",
+				        k->key);
 			break;
 		case CONF_DOMAIN:
 			for (uint32_t j = 0; j < cf->n_domains; j++)
 				fprintf(f, "%-27s %s\n", k->key,
-					cf->domains[j]);
+				        cf->domains[j]);
 			if (!cf->n_domains)
 				fprintf(f, "# %-25s (none)\n", k->key);
 			break;
@@ -590,12 +593,12 @@ void conf_dump(const struct conf *cf, FILE *f)
 			break;
 		case CONF_U32:
 			fprintf(f, "%-27s %u\n", k->key,
-				*(const uint32_t *)(const void *)field);
+			        *(const uint32_t *)(const void *)field);
 			break;
 		case CONF_BOOL:
 			fprintf(f, "%-27s %s\n", k->key,
-				*(const bool *)(const void *)field ? "yes"
-								    : "no");
+			        *(const bool *)(const void *)field ? "yes"
+			                                           : "no");
 			break;
 		}
 	}
@@ -616,7 +619,7 @@ void conf_print_doc(FILE *f)
 	if (!f)
 		return;
 	fprintf(f, "| key | default | values | on reload | meaning |\n"
-		   "| --- | --- | --- | --- | --- |\n");
+	           "| --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < conf_nkeys; i++) {
 		const struct conf_key *k = &conf_keys[i];
 
@@ -644,7 +647,7 @@ void conf_print_doc(FILE *f)
 			break;
 		}
 		fprintf(f, " | %s | ",
-			(k->flags & CONF_RELOAD) ? "applied" : "restart");
+		        (k->flags & CONF_RELOAD) ? "applied" : "restart");
 		put_cell(f, k->doc);
 		fprintf(f, " |\n");
 	}

@@ -26,13 +26,13 @@ typedef const char *conf_check_h(const char *value);
 
 /* One key: parse, default, bounds, dump and documentation. */
 struct conf_key {
-	const char *key;    /* "registrar.min_expires" */
+	const char *key; /* "registrar.min_expires" */
 	enum conf_type type;
-	size_t off;         /* offsetof(struct conf, field) */
-	size_t size;        /* CONF_STR: sizeof the field */
-	const char *def;    /* default, as written in a file; NULL: none */
-	uint32_t min, max;  /* CONF_U32 bounds */
-	unsigned flags;     /* enum conf_flags */
+	size_t off;          /* offsetof(struct conf, field) */
+	size_t size;         /* CONF_STR: sizeof the field */
+	const char *def;     /* default, as written in a file; NULL: none */
+	uint32_t min, max;   /* CONF_U32 bounds */
+	unsigned flags;      /* enum conf_flags */
 	conf_check_h *check; /* CONF_STR: or NULL */
 	const char *doc;
 };

@@ -7,21 +7,28 @@
 #include "conf_int.h"
 
 #define OFF(f) offsetof(struct conf, f)
-#define SZ(f) sizeof(((struct conf *)0)->f)
-#define STR(k, f, def, fl, chk, doc)                                          \
-	{(k), CONF_STR, OFF(f), SZ(f), (def), 0, 0, (fl), (chk), (doc)}
-#define U32(k, f, def, lo, hi, fl, doc)                                       \
-	{(k), CONF_U32, OFF(f), SZ(f), (def), (lo), (hi), (fl), NULL, (doc)}
-#define BOOL(k, f, def, fl, doc)                                              \
-	{(k), CONF_BOOL, OFF(f), SZ(f), (def), 0, 1, (fl), NULL, (doc)}
+#define SZ(f)  sizeof(((struct conf *)0)->f)
+#define STR(k, f, def, fl, chk, doc)                                           \
+	{                                                                      \
+		(k), CONF_STR, OFF(f), SZ(f), (def), 0, 0, (fl), (chk), (doc)  \
+	}
+#define U32(k, f, def, lo, hi, fl, doc)                                        \
+	{                                                                      \
+		(k), CONF_U32, OFF(f), SZ(f), (def), (lo), (hi), (fl), NULL,   \
+		    (doc)                                                      \
+	}
+#define BOOL(k, f, def, fl, doc)                                               \
+	{                                                                      \
+		(k), CONF_BOOL, OFF(f), SZ(f), (def), 0, 1, (fl), NULL, (doc)  \
+	}
 
 static const char *check_log_level(const char *v)
 {
 	enum log_level lvl;
 
 	return log_level_parse(v, &lvl)
-		       ? "expected one of debug, info, notice, warn, err"
-		       : NULL;
+	           ? "expected one of debug, info, notice, warn, err"
+	           : NULL;
 }
 
 /* "scheme:rest" with a lower-case scheme; store_open knows which ones
@@ -39,88 +46,87 @@ static const char *check_store(const char *v)
 }
 
 const struct conf_key conf_keys[] = {
-	/* core */
-	{"listen", CONF_LISTEN, OFF(listen), SZ(listen[0].spec), NULL, 0,
-	 CONF_MAX_LISTEN, 0, NULL,
-	 "Where SIP is served: udp|tcp|tls:ADDRESS:PORT, IPv6 in brackets. "
-	 "Repeatable. None given: the daemon listens on "
-	 "udp:127.0.0.1:5060 and tcp:127.0.0.1:5060."},
-	{"domain", CONF_DOMAIN, OFF(domains), SZ(domains[0]), NULL, 0,
-	 CONF_MAX_DOMAINS, CONF_RELOAD, NULL,
-	 "A domain this server is responsible for, in addition to those in "
-	 "the store (impctl domain add). Repeatable."},
-	STR("store", store, "sqlite:impd.db", CONF_NONEMPTY, check_store,
-	    "Where users, domains and registrations live: sqlite:PATH."),
-	STR("server_name", server_name, "impd/0.1.0", CONF_RELOAD, NULL,
-	    "Server and User-Agent header value; empty: no header."),
-	STR("log_level", log_level, "info", CONF_RELOAD | CONF_NONEMPTY,
-	    check_log_level, "One of debug, info, notice, warn, err."),
-	STR("admin_socket", admin_socket, "", 0, NULL,
-	    "Path of the admin control socket; empty: none."),
+    /* core */
+    {"listen", CONF_LISTEN, OFF(listen), SZ(listen[0].spec), NULL, 0,
+     CONF_MAX_LISTEN, 0, NULL,
+     "Where SIP is served: udp|tcp|tls:ADDRESS:PORT, IPv6 in brackets. "
+     "Repeatable. None given: the daemon listens on "
+     "udp:127.0.0.1:5060 and tcp:127.0.0.1:5060."},
+    {"domain", CONF_DOMAIN, OFF(domains), SZ(domains[0]), NULL, 0,
+     CONF_MAX_DOMAINS, CONF_RELOAD, NULL,
+     "A domain this server is responsible for, in addition to those in "
+     "the store (impctl domain add). Repeatable."},
+    STR("store", store, "sqlite:impd.db", CONF_NONEMPTY, check_store,
+        "Where users, domains and registrations live: sqlite:PATH."),
+    STR("server_name", server_name, "impd/0.1.0", CONF_RELOAD, NULL,
+        "Server and User-Agent header value; empty: no header."),
+    STR("log_level", log_level, "info", CONF_RELOAD | CONF_NONEMPTY,
+        check_log_level, "One of debug, info, notice, warn, err."),
+    STR("admin_socket", admin_socket, "", 0, NULL,
+        "Path of the admin control socket; empty: none."),
 
-	/* tls */
-	STR("tls.cert", tls_cert, "", 0, NULL,
-	    "PEM certificate chain for TLS listeners and client connections."),
-	STR("tls.key", tls_key, "", 0, NULL, "PEM private key of tls.cert."),
-	STR("tls.ca", tls_ca, "", 0, NULL,
-	    "PEM CA bundle to verify peers; empty: the system store."),
-	BOOL("tls.verify_client", tls_verify_client, "no", 0,
-	     "Require and verify client certificates (needs tls.ca)."),
-	BOOL("tls.verify_server", tls_verify_server, "yes", 0,
-	     "Verify the certificates of servers we connect to."),
+    /* tls */
+    STR("tls.cert", tls_cert, "", 0, NULL,
+        "PEM certificate chain for TLS listeners and client connections."),
+    STR("tls.key", tls_key, "", 0, NULL, "PEM private key of tls.cert."),
+    STR("tls.ca", tls_ca, "", 0, NULL,
+        "PEM CA bundle to verify peers; empty: the system store."),
+    BOOL("tls.verify_client", tls_verify_client, "no", 0,
+         "Require and verify client certificates (needs tls.ca)."),
+    BOOL("tls.verify_server", tls_verify_server, "yes", 0,
+         "Verify the certificates of servers we connect to."),
 
-	/* sip */
-	U32("sip.max_msg", max_msg, "65535", 1024, 16777216, 0,
-	    "Largest SIP message accepted, in octets."),
-	U32("sip.max_hdr", max_hdr, "16384", 512, 1048576, 0,
-	    "Largest header section accepted, in octets (<= sip.max_msg)."),
-	U32("sip.max_conns", max_conns, "4096", 1, 1000000, 0,
-	    "Most simultaneous TCP/TLS connections."),
-	U32("sip.tcp_idle_s", tcp_idle_s, "600", 10, 86400, 0,
-	    "Close a TCP/TLS connection idle this long, in seconds."),
-	U32("sip.connect_ms", connect_ms, "5000", 100, 60000, 0,
-	    "Timeout for outgoing TCP/TLS connection setup, in ms."),
-	U32("sip.udp_mtu", udp_mtu, "1300", 576, 65535, 0,
-	    "Requests larger than this go over TCP (RFC 3261 18.1.1)."),
-	U32("sip.t1_ms", t1_ms, "500", 10, 10000, 0,
-	    "Timer T1, the RTT estimate (RFC 3261 17), in ms."),
-	U32("sip.t2_ms", t2_ms, "4000", 100, 60000, 0,
-	    "Timer T2, the longest retransmit interval, in ms (>= T1)."),
-	U32("sip.t4_ms", t4_ms, "5000", 100, 60000, 0,
-	    "Timer T4, the longest a message stays in the network, in ms."),
-	BOOL("sip.lenient", lenient, "no", CONF_RELOAD,
-	     "Accept common malformed forms from old clients (logged)."),
+    /* sip */
+    U32("sip.max_msg", max_msg, "65535", 1024, 16777216, 0,
+        "Largest SIP message accepted, in octets."),
+    U32("sip.max_hdr", max_hdr, "16384", 512, 1048576, 0,
+        "Largest header section accepted, in octets (<= sip.max_msg)."),
+    U32("sip.max_conns", max_conns, "4096", 1, 1000000, 0,
+        "Most simultaneous TCP/TLS connections."),
+    U32("sip.tcp_idle_s", tcp_idle_s, "600", 10, 86400, 0,
+        "Close a TCP/TLS connection idle this long, in seconds."),
+    U32("sip.connect_ms", connect_ms, "5000", 100, 60000, 0,
+        "Timeout for outgoing TCP/TLS connection setup, in ms."),
+    U32("sip.udp_mtu", udp_mtu, "1300", 576, 65535, 0,
+        "Requests larger than this go over TCP (RFC 3261 18.1.1)."),
+    U32("sip.t1_ms", t1_ms, "500", 10, 10000, 0,
+        "Timer T1, the RTT estimate (RFC 3261 17), in ms."),
+    U32("sip.t2_ms", t2_ms, "4000", 100, 60000, 0,
+        "Timer T2, the longest retransmit interval, in ms (>= T1)."),
+    U32("sip.t4_ms", t4_ms, "5000", 100, 60000, 0,
+        "Timer T4, the longest a message stays in the network, in ms."),
+    BOOL("sip.lenient", lenient, "no", CONF_RELOAD,
+         "Accept common malformed forms from old clients (logged)."),
 
-	/* registrar */
-	U32("registrar.min_expires", reg_min_expires, "60", 1, 86400,
-	    CONF_RELOAD, "Shortest registration accepted (else 423), in s."),
-	U32("registrar.max_expires", reg_max_expires, "3600", 1, 604800,
-	    CONF_RELOAD, "Longer registrations are cut to this, in s."),
-	U32("registrar.default_expires", reg_default_expires, "3600", 1,
-	    604800, CONF_RELOAD,
-	    "Expiry when the REGISTER gives none, in s (min..max)."),
-	U32("registrar.max_contacts", reg_max_contacts, "10", 1, 1000,
-	    CONF_RELOAD, "Most bindings per address of record."),
+    /* registrar */
+    U32("registrar.min_expires", reg_min_expires, "60", 1, 86400, CONF_RELOAD,
+        "Shortest registration accepted (else 423), in s."),
+    U32("registrar.max_expires", reg_max_expires, "3600", 1, 604800,
+        CONF_RELOAD, "Longer registrations are cut to this, in s."),
+    U32("registrar.default_expires", reg_default_expires, "3600", 1, 604800,
+        CONF_RELOAD, "Expiry when the REGISTER gives none, in s (min..max)."),
+    U32("registrar.max_contacts", reg_max_contacts, "10", 1, 1000, CONF_RELOAD,
+        "Most bindings per address of record."),
 
-	/* auth */
-	BOOL("auth.register", auth_register, "yes", CONF_RELOAD,
-	     "Challenge REGISTER requests (401)."),
-	BOOL("auth.proxy", auth_proxy, "yes", CONF_RELOAD,
-	     "Challenge requests from local users (407)."),
-	U32("auth.nonce_ttl_s", nonce_ttl_s, "300", 10, 86400, CONF_RELOAD,
-	    "A nonce is stale after this many seconds."),
-	U32("auth.cache_s", auth_cache_s, "60", 0, 3600, CONF_RELOAD,
-	    "Cache credentials read from the store this long, in s."),
-	BOOL("auth.md5", auth_md5, "yes", CONF_RELOAD,
-	     "Offer MD5 digest challenges."),
-	BOOL("auth.sha256", auth_sha256, "yes", CONF_RELOAD,
-	     "Offer SHA-256 digest challenges (RFC 8760)."),
+    /* auth */
+    BOOL("auth.register", auth_register, "yes", CONF_RELOAD,
+         "Challenge REGISTER requests (401)."),
+    BOOL("auth.proxy", auth_proxy, "yes", CONF_RELOAD,
+         "Challenge requests from local users (407)."),
+    U32("auth.nonce_ttl_s", nonce_ttl_s, "300", 10, 86400, CONF_RELOAD,
+        "A nonce is stale after this many seconds."),
+    U32("auth.cache_s", auth_cache_s, "60", 0, 3600, CONF_RELOAD,
+        "Cache credentials read from the store this long, in s."),
+    BOOL("auth.md5", auth_md5, "yes", CONF_RELOAD,
+         "Offer MD5 digest challenges."),
+    BOOL("auth.sha256", auth_sha256, "yes", CONF_RELOAD,
+         "Offer SHA-256 digest challenges (RFC 8760)."),
 
-	/* proxy */
-	U32("proxy.timer_c_s", timer_c_s, "180", 10, 86400, CONF_RELOAD,
-	    "Timer C for proxied INVITEs (RFC 3261 16.6), in s."),
-	U32("proxy.serial_s", serial_s, "0", 0, 3600, CONF_RELOAD,
-	    "Try each contact this long in q order; 0: fork in parallel."),
+    /* proxy */
+    U32("proxy.timer_c_s", timer_c_s, "180", 10, 86400, CONF_RELOAD,
+        "Timer C for proxied INVITEs (RFC 3261 16.6), in s."),
+    U32("proxy.serial_s", serial_s, "0", 0, 3600, CONF_RELOAD,
+        "Try each contact this long in q order; 0: fork in parallel."),
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

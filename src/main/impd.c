@@ -372,13 +372,9 @@ static int impd_start(struct impd *d)
 		.auth_local = cf->auth_proxy,
 		.server_name = cf->server_name,
 	};
-	char store_uri[600], listening[512];
+	const char *store_uri = cf->store;
+	char listening[512];
 	int err;
-
-	if (strchr(cf->store, ':'))
-		snprintf(store_uri, sizeof(store_uri), "%s", cf->store);
-	else
-		snprintf(store_uri, sizeof(store_uri), "sqlite:%s", cf->store);
 
 	d->bad_rl = (struct log_rl)LOG_RL_INIT(10, 10);
 
@@ -427,6 +423,7 @@ static int impd_start(struct impd *d)
 			  d->reg);
 	if (err)
 		return err;
+	proxy_set_lenient(d->px, cf->lenient);
 
 	err = setup_listeners(d, listening, sizeof(listening));
 	if (err)
@@ -453,6 +450,8 @@ static void impd_stop(struct impd *d)
 	d->loc = mem_deref(d->loc);
 	d->dom = mem_deref(d->dom);
 	d->store = mem_deref(d->store);
+	if (d->loop)
+		loop_run_once(d->loop, 0); /* completions still posted */
 	if (d->sigfd >= 0) {
 		if (d->loop)
 			loop_fd_close(d->loop, d->sigfd);

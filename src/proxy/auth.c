@@ -1,4 +1,4 @@
-/* proxy/auth.c - digest authentication (RFC 3261 22, RFC 2617, RFC 7616, RFC 8760) */
+/* proxy/auth.c - digest auth (RFC 3261 22, RFC 2617, RFC 7616, RFC 8760) */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,11 +30,11 @@
 
 enum {
 	NONCE_LEN = 64,
-	NC_MAX = 16384,      /* nonce-count table entries */
-	CACHE_MAX = 65536,   /* credential cache entries */
+	NC_MAX = 16384,    /* nonce-count table entries */
+	CACHE_MAX = 65536, /* credential cache entries */
 	NC_BUCKETS = 4096,
 	CACHE_BUCKETS = 4096,
-	CLOCK_SKEW_S = 60,   /* a nonce from the future is forged */
+	CLOCK_SKEW_S = 60, /* a nonce from the future is forged */
 };
 
 enum alg {
@@ -46,7 +46,7 @@ struct auth {
 	struct store *st;
 	struct tmrl *tl;
 	struct auth_conf cf;
-	char *secret;          /* HMAC key (cf.secret points here) */
+	char *secret; /* HMAC key (cf.secret points here) */
 	size_t secret_len;
 	struct hash *cache;    /* struct cent */
 	struct list cache_age; /* oldest first */
@@ -79,16 +79,16 @@ struct ncent {
 
 /* A verification in progress. */
 struct pend {
-	struct auth *a;       /* reference */
-	struct sip_stsx *st;  /* reference; holds the request */
+	struct auth *a;      /* reference */
+	struct sip_stsx *st; /* reference; holds the request */
 	auth_h *h;
-	void *arg;            /* reference */
+	void *arg; /* reference */
 	bool proxy;
 	enum alg alg;
 	bool stale;
 	uint32_t nc;
 	uint64_t nonce_ts;
-	struct sip_auth cr;   /* slices into the request */
+	struct sip_auth cr; /* slices into the request */
 	char *user;
 	char *realm;
 	struct log_ctx lctx;
@@ -121,7 +121,7 @@ static int alg_decode(const struct pl *pl, enum alg *alg)
 }
 
 int auth_ha1(char *out, size_t size, const char *alg, const char *user,
-	     const char *realm, const char *password)
+             const char *realm, const char *password)
 {
 	struct buf *b = NULL;
 	enum alg a;
@@ -151,9 +151,9 @@ int auth_ha1(char *out, size_t size, const char *alg, const char *user,
 
 /* response = H(HA1:nonce:nc:cnonce:qop:H(method:uri)) (RFC 7616 3.4.1) */
 static int digest_response(char *out, enum alg alg, const char *ha1,
-			   const struct pl *nonce, const struct pl *nc,
-			   const struct pl *cnonce, const struct pl *qop,
-			   const struct pl *met, const struct pl *uri)
+                           const struct pl *nonce, const struct pl *nc,
+                           const struct pl *cnonce, const struct pl *qop,
+                           const struct pl *met, const struct pl *uri)
 {
 	char ha2[65];
 	struct buf *b = NULL;
@@ -168,7 +168,7 @@ static int digest_response(char *out, enum alg alg, const char *ha1,
 	digest_hex(ha2, alg, b->b, b->end);
 	buf_reset(b);
 	err = buf_printf(b, "%s:%.*s:%.*s:%.*s:%.*s:%s", ha1, PL_PRINT(nonce),
-			 PL_PRINT(nc), PL_PRINT(cnonce), PL_PRINT(qop), ha2);
+	                 PL_PRINT(nc), PL_PRINT(cnonce), PL_PRINT(qop), ha2);
 	if (err)
 		goto out;
 	digest_hex(out, alg, b->b, b->end);
@@ -178,9 +178,9 @@ out:
 }
 
 int auth_response(char *out, size_t size, const char *alg, const char *ha1,
-		  const struct pl *nonce, const struct pl *nc,
-		  const struct pl *cnonce, const struct pl *qop,
-		  const struct pl *met, const struct pl *uri)
+                  const struct pl *nonce, const struct pl *nc,
+                  const struct pl *cnonce, const struct pl *qop,
+                  const struct pl *met, const struct pl *uri)
 {
 	char tmp[65];
 	struct pl apl;
@@ -216,14 +216,14 @@ static bool hex_equal(const struct pl *got, const char *want)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		diff |= (unsigned)(lowc((unsigned char)got->p[i]) ^
-				   lowc((unsigned char)want[i]));
+		                   lowc((unsigned char)want[i]));
 	return diff == 0;
 }
 
 /* --- nonces --- */
 
 static void nonce_mac(const struct auth *a, char out[33], const char *head,
-		      size_t hlen, const char *realm)
+                      size_t hlen, const char *realm)
 {
 	char in[NONCE_LEN + 300], mac[65];
 	int n;
@@ -237,7 +237,7 @@ static void nonce_mac(const struct auth *a, char out[33], const char *head,
 }
 
 static void nonce_make(struct auth *a, char out[NONCE_LEN + 1],
-		       const char *realm)
+                       const char *realm)
 {
 	uint64_t rnd = 0;
 	char mac[33];
@@ -245,14 +245,14 @@ static void nonce_make(struct auth *a, char out[NONCE_LEN + 1],
 	if (rand_bytes(&rnd, sizeof(rnd)))
 		rnd = ((uint64_t)rand_u32() << 32) | rand_u32();
 	snprintf(out, NONCE_LEN + 1, "%016" PRIx64 "%016" PRIx64,
-		 tmrl_wallclock(a->tl), rnd);
+	         tmrl_wallclock(a->tl), rnd);
 	nonce_mac(a, mac, out, 32, realm);
 	memcpy(out + 32, mac, 33);
 }
 
 /* 0 with the issue time, or EBADMSG when the nonce is not ours. */
 static int nonce_check(const struct auth *a, const struct pl *nonce,
-		       const char *realm, uint64_t *ts)
+                       const char *realm, uint64_t *ts)
 {
 	char mac[33];
 	struct pl tpl;
@@ -294,7 +294,7 @@ static bool ncent_cmp(struct le *le, void *arg)
 /* Record nc for nonce. 0: fresh; EALREADY: replayed (nc not above the
  * highest seen) or unverifiable (entry evicted). ENOMEM. */
 static int nc_use(struct auth *a, const struct pl *nonce, uint64_t ts,
-		  uint32_t nc)
+                  uint32_t nc)
 {
 	struct ncent *e;
 	struct le *le;
@@ -360,7 +360,7 @@ static uint32_t ckey_hash(const char *user, const char *realm)
 }
 
 static struct cent *cache_find(struct auth *a, const char *user,
-			       const char *realm)
+                               const char *realm)
 {
 	struct ckey k = {user, realm};
 	struct cent *e;
@@ -379,7 +379,7 @@ static struct cent *cache_find(struct auth *a, const char *user,
 
 /* Best effort: a cache that cannot grow is no error. */
 static void cache_put(struct auth *a, const char *user, const char *realm,
-		      const struct store_user *u)
+                      const struct store_user *u)
 {
 	size_t ul = strlen(user) + 1, rl = strlen(realm) + 1;
 	struct cent *e;
@@ -435,7 +435,7 @@ static void auth_destroy(void *data)
 }
 
 int auth_alloc(struct auth **ap, struct store *st, struct tmrl *tl,
-	       const struct auth_conf *cf)
+               const struct auth_conf *cf)
 {
 	struct auth *a;
 	int err;
@@ -488,7 +488,7 @@ out:
 /* --- replies --- */
 
 static int send_challenge(struct auth *a, struct sip_stsx *st,
-			  const char *realm, bool proxy, bool stale)
+                          const char *realm, bool proxy, bool stale)
 {
 	const char *hname = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
 	char nonce[NONCE_LEN + 1];
@@ -499,21 +499,21 @@ static int send_challenge(struct auth *a, struct sip_stsx *st,
 	/* RFC 8760: the preferred algorithm first */
 	if (a->cf.sha256)
 		snprintf(sha, sizeof(sha),
-			 "%s: Digest realm=\"%s\", nonce=\"%s\", "
-			 "algorithm=SHA-256, qop=\"auth\"%s\r\n",
-			 hname, realm, nonce, st_s);
+		         "%s: Digest realm=\"%s\", nonce=\"%s\", "
+		         "algorithm=SHA-256, qop=\"auth\"%s\r\n",
+		         hname, realm, nonce, st_s);
 	if (a->cf.md5)
 		snprintf(md5, sizeof(md5),
-			 "%s: Digest realm=\"%s\", nonce=\"%s\", "
-			 "algorithm=MD5, qop=\"auth\"%s\r\n",
-			 hname, realm, nonce, st_s);
+		         "%s: Digest realm=\"%s\", nonce=\"%s\", "
+		         "algorithm=MD5, qop=\"auth\"%s\r\n",
+		         hname, realm, nonce, st_s);
 	return sip_stsx_replyf(st, proxy ? 407 : 401, NULL, "%s%s", sha, md5);
 }
 
 /* Send the reply for r (not AUTH_OK) and run h. A challenge or 403 that
  * cannot be sent becomes a 500 / AUTH_ERROR. */
 static void finish(struct pend *p, enum auth_result r, uint16_t scode,
-		   const char *reason)
+                   const char *reason)
 {
 	int err = 0;
 
@@ -563,13 +563,14 @@ static bool uri_matches(const struct sip_msg *msg, const struct pl *duri)
 		return false;
 	if (sip_uri_cmp(&u, &msg->uri))
 		return true;
-	return u.is_sip && msg->uri.is_sip && !pl_cmp(&u.user, &msg->uri.user) &&
+	return u.is_sip && msg->uri.is_sip &&
+	       !pl_cmp(&u.user, &msg->uri.user) &&
 	       !pl_casecmp(&u.host, &msg->uri.host);
 }
 
 /* With the user record known (NULL: no such user). */
-static void check(struct pend *p, bool found, bool enabled,
-		  const char *ha1_md5, const char *ha1_sha256)
+static void check(struct pend *p, bool found, bool enabled, const char *ha1_md5,
+                  const char *ha1_sha256)
 {
 	const struct sip_msg *msg = sip_stsx_req(p->st);
 	const char *ha1 = p->alg == ALG_SHA256 ? ha1_sha256 : ha1_md5;
@@ -577,21 +578,20 @@ static void check(struct pend *p, bool found, bool enabled,
 	int err;
 
 	if (!found || !enabled || !ha1 || strlen(ha1) != digest_len(p->alg)) {
-		log_notice(&p->lctx, "%s@%s: unknown or disabled user",
-			   p->user, p->realm);
+		log_notice(&p->lctx, "%s@%s: unknown or disabled user", p->user,
+		           p->realm);
 		finish(p, AUTH_REJECTED, 403, "Invalid credentials");
 		return;
 	}
 	err = digest_response(want, p->alg, ha1, &p->cr.nonce, &p->cr.nc,
-			      &p->cr.cnonce, &p->cr.qop, &msg->met,
-			      &p->cr.uri);
+	                      &p->cr.cnonce, &p->cr.qop, &msg->met, &p->cr.uri);
 	if (err) {
 		finish(p, AUTH_ERROR, 500, NULL);
 		return;
 	}
 	if (!hex_equal(&p->cr.response, want)) {
 		log_notice(&p->lctx, "%s@%s: wrong credentials", p->user,
-			   p->realm);
+		           p->realm);
 		finish(p, AUTH_REJECTED, 403, "Invalid credentials");
 		return;
 	}
@@ -601,8 +601,8 @@ static void check(struct pend *p, bool found, bool enabled,
 	}
 	err = nc_use(p->a, &p->cr.nonce, p->nonce_ts, p->nc);
 	if (err == EALREADY) {
-		log_notice(&p->lctx, "%s@%s: nonce count %08x reused",
-			   p->user, p->realm, p->nc);
+		log_notice(&p->lctx, "%s@%s: nonce count %08x reused", p->user,
+		           p->realm, p->nc);
 		p->stale = true;
 		finish(p, AUTH_CHALLENGED, 401, NULL);
 		return;
@@ -620,7 +620,7 @@ static void user_got(int err, const struct store_user *u, void *arg)
 
 	if (err && err != ENOENT) {
 		log_err(&p->lctx, "user lookup %s@%s: %s", p->user, p->realm,
-			err_str(err));
+		        err_str(err));
 		finish(p, AUTH_ERROR, 500, NULL);
 		return;
 	}
@@ -633,7 +633,7 @@ static void user_got(int err, const struct store_user *u, void *arg)
 
 /* The credentials meant for realm, if any. */
 static bool find_creds(const struct sip_msg *msg, enum sip_hdrid id,
-		       const char *realm, struct sip_auth *cr)
+                       const char *realm, struct sip_auth *cr)
 {
 	for (const struct sip_hdr *h = sip_msg_hdr(msg, id); h;
 	     h = sip_msg_hdr_next(msg, h)) {
@@ -651,7 +651,7 @@ static bool find_creds(const struct sip_msg *msg, enum sip_hdrid id,
 }
 
 int auth_verify(struct auth *a, struct sip_stsx *st, const char *realm,
-		bool proxy, auth_h *h, void *arg)
+                bool proxy, auth_h *h, void *arg)
 {
 	const struct sip_msg *msg;
 	struct pend *p;
@@ -679,9 +679,9 @@ int auth_verify(struct auth *a, struct sip_stsx *st, const char *realm,
 		goto out;
 
 	if (!find_creds(msg,
-			proxy ? SIP_HDR_PROXY_AUTHORIZATION
-			      : SIP_HDR_AUTHORIZATION,
-			realm, &p->cr)) {
+	                proxy ? SIP_HDR_PROXY_AUTHORIZATION
+	                      : SIP_HDR_AUTHORIZATION,
+	                realm, &p->cr)) {
 		finish(p, AUTH_CHALLENGED, 0, NULL);
 		goto out;
 	}
@@ -718,7 +718,7 @@ int auth_verify(struct auth *a, struct sip_stsx *st, const char *realm,
 	p->stale = tmrl_wallclock(a->tl) > ts + a->cf.nonce_ttl_s;
 	if (!uri_matches(msg, &p->cr.uri)) {
 		log_notice(&p->lctx, "digest uri %.*s is not the Request-URI",
-			   PL_PRINT(&p->cr.uri));
+		           PL_PRINT(&p->cr.uri));
 		finish(p, AUTH_REJECTED, 400, "Digest URI mismatch");
 		goto out;
 	}

@@ -1,4 +1,4 @@
-/* proxy/domain.c - the local domains and this server's own addresses (RFC 3261 16.4) */
+/* proxy/domain.c - local domains and our own addresses (RFC 3261 16.4) */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <string.h>
@@ -17,10 +17,10 @@ enum {
 };
 
 struct dom {
-	struct store *st;     /* may be NULL */
-	struct hash *names;   /* struct dom_ent by name */
-	struct list order;    /* configured (dom_add) first, then stored */
-	struct list selfs;    /* struct self_ent */
+	struct store *st;   /* may be NULL */
+	struct hash *names; /* struct dom_ent by name */
+	struct list order;  /* configured (dom_add) first, then stored */
+	struct list selfs;  /* struct self_ent */
 };
 
 struct dom_ent {
@@ -104,7 +104,8 @@ static int ent_add(struct dom *d, const char *domain, bool stored)
 	e = ent_find(d, name);
 	if (e) {
 		if (!stored)
-			e->stored = false; /* configured now: survives reloads */
+			e->stored =
+			    false; /* configured now: survives reloads */
 		return 0;
 	}
 	n = strlen(name) + 1;
@@ -203,8 +204,7 @@ int dom_reload(struct dom *d)
 	if (!d)
 		return EINVAL;
 	/* set the stored entries aside; put them back if loading fails */
-	LIST_FOREACH(&d->order, le)
-	{
+	LIST_FOREACH(&d->order, le) {
 		struct dom_ent *e = le->data;
 
 		if (!e->stored)
@@ -215,13 +215,11 @@ int dom_reload(struct dom *d)
 	}
 	err = load(d);
 	if (err) {
-		LIST_FOREACH(&d->order, le)
-		{
+		LIST_FOREACH(&d->order, le) {
 			if (((struct dom_ent *)le->data)->stored)
 				mem_deref(le->data);
 		}
-		LIST_FOREACH(&old, le)
-		{
+		LIST_FOREACH(&old, le) {
 			struct dom_ent *e = le->data;
 
 			list_unlink(&e->le);
@@ -260,8 +258,7 @@ static int self_add(struct dom *d, const struct sa *addr)
 {
 	struct self_ent *s;
 
-	LIST_FOREACH(&d->selfs, le)
-	{
+	LIST_FOREACH(&d->selfs, le) {
 		if (sa_cmp(&((struct self_ent *)le->data)->addr, addr))
 			return 0;
 	}
@@ -283,9 +280,9 @@ static int self_add_any(struct dom *d, const struct sa *addr)
 	if (getifaddrs(&ifa)) {
 		struct sa lo;
 
-		err = sa_set_str(&lo, sa_af(addr) == AF_INET6 ? "::1"
-							      : "127.0.0.1",
-				 sa_port(addr));
+		err = sa_set_str(&lo,
+		                 sa_af(addr) == AF_INET6 ? "::1" : "127.0.0.1",
+		                 sa_port(addr));
 		return err ? err : self_add(d, &lo);
 	}
 	for (struct ifaddrs *i = ifa; i && !err; i = i->ifa_next) {
@@ -328,8 +325,7 @@ bool dom_is_self(const struct dom *d, const struct pl *host, uint16_t port)
 		return false;
 	if (sa_set_pl(&a, host, port))
 		return false; /* a name: see dom_is_local */
-	LIST_FOREACH(&d->selfs, le)
-	{
+	LIST_FOREACH(&d->selfs, le) {
 		const struct sa *s = &((struct self_ent *)le->data)->addr;
 
 		if (!sa_cmp_addr(s, &a))

@@ -1,4 +1,4 @@
-/* proxy/location.c - location service: AoR -> bindings (RFC 3261 10, RFC 5627) */
+/* proxy/location.c - AoR -> bindings, expiry (RFC 3261 10, RFC 5627) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,17 +30,18 @@ enum {
 struct loc {
 	struct store *st;
 	struct tmrl *tl;
-	struct hash *aors;   /* struct loc_aor, by key */
-	struct hash *gruus;  /* struct bpriv, by temp_gruu token */
+	struct hash *aors;  /* struct loc_aor, by key */
+	struct hash *gruus; /* struct bpriv, by temp_gruu token */
 	struct list watchers;
 	uint32_t count;
 };
 
 struct loc_aor {
-	struct le he;       /* in loc->aors */
-	struct list bl;     /* struct loc_binding, q desc then newest */
-	struct tmr tmr;     /* earliest expiry of bl */
-	struct loc *loc;    /* borrowed: the loc owns the table */
+	struct le he;    /* in loc->aors */
+	struct list bl;  /* struct loc_binding, q desc then newest */
+	struct tmr tmr;  /* earliest expiry of bl */
+	struct loc *loc; /* borrowed: the loc owns the table */
+	bool dirty;      /* an expiry write could not be queued */
 	char key[];
 };
 
@@ -62,8 +63,8 @@ struct repl {
 	void *arg;       /* reference held */
 	struct loc *loc; /* reference held */
 	int err;
-	bool in_call;    /* inside store_reg_replace */
-	bool fired;      /* store completion seen during the call */
+	bool in_call; /* inside store_reg_replace */
+	bool fired;   /* store completion seen during the call */
 };
 
 static const char *const tp_names[] = {"", "udp", "tcp", "tls"};
@@ -79,7 +80,7 @@ struct tmrl *loc_tmrl(const struct loc *loc)
 }
 
 int loc_rx_print(enum sip_transp tp, const struct sa *addr, char *buf,
-		 size_t size)
+                 size_t size)
 {
 	char a[64];
 	int n;
@@ -229,16 +230,15 @@ static struct loc_aor *aor_find(const struct loc *loc, const char *key)
 
 /* Insert b into l after every binding that sorts before it: higher q, or
  * equal q and (by_expiry) a later expiry. Equal keys keep arrival order. */
-static void insert_sorted(struct list *l, struct loc_binding *b,
-			  bool by_expiry)
+static void insert_sorted(struct list *l, struct loc_binding *b, bool by_expiry)
 {
 	struct le *at = l->tail;
 
 	while (at) {
 		const struct loc_binding *o = at->data;
 
-		if (o->q > b->q || (o->q == b->q &&
-				    (!by_expiry || o->expires >= b->expires)))
+		if (o->q > b->q ||
+		    (o->q == b->q && (!by_expiry || o->expires >= b->expires)))
 			break;
 		at = at->prev;
 	}
@@ -249,7 +249,7 @@ static void insert_sorted(struct list *l, struct loc_binding *b,
 }
 
 static void binding_link(struct loc *loc, struct loc_aor *a,
-			 struct loc_binding *b, bool by_expiry)
+                         struct loc_binding *b, bool by_expiry)
 {
 	struct bpriv *p = (struct bpriv *)b;
 
@@ -273,8 +273,7 @@ static uint64_t earliest(const struct list *l)
 {
 	uint64_t e = UINT64_MAX;
 
-	LIST_FOREACH(l, le)
-	{
+	LIST_FOREACH(l, le) {
 		const struct loc_binding *b = le->data;
 
 		if (b->expires < e)
@@ -292,20 +291,20 @@ static int aor_schedule(struct loc_aor *a, const struct list *l)
 	uint64_t now = loc_wallclock(a->loc), e = earliest(l);
 	uint64_t delay;
 
-	if (e == UINT64_MAX) {
+	if (e == UINT64_MAX && !a->dirty) {
 		tmr_cancel(&a->tmr);
 		return 0;
 	}
-	delay = e > now ? (e - now) * 1000 : 0;
-	if (delay < 1000 && e > now)
-		delay = 1000;
+	if (a->dirty || e <= now + 1)
+		delay = (e > now || a->dirty) ? 1000 : 0; /* dirty: retry */
+	else
+		delay = (e - now) * 1000;
 	return tmr_start(&a->tmr, a->loc->tl, delay, aor_expire, a);
 }
 
 static void notify(struct loc *loc, const char *aor)
 {
-	LIST_FOREACH(&loc->watchers, le)
-	{
+	LIST_FOREACH(&loc->watchers, le) {
 		struct watcher *w = le->data;
 
 		w->h(aor, w->arg);
@@ -314,7 +313,7 @@ static void notify(struct loc *loc, const char *aor)
 
 /* The store view of a binding; rx is the caller's buffer for received. */
 static void sb_fill(struct store_binding *sb, const struct loc_binding *b,
-		    char *rx, size_t rxsize)
+                    char *rx, size_t rxsize)
 {
 	if (loc_rx_print(b->rx_tp, &b->rx_addr, rx, rxsize))
 		rx[0] = '\0';
@@ -350,8 +349,7 @@ static int sb_array(struct store_binding **ap, const struct list *l)
 	if (!arr)
 		return ENOMEM;
 	rx = (char *)(arr + n);
-	LIST_FOREACH(l, le)
-	{
+	LIST_FOREACH(l, le) {
 		sb_fill(&arr[i], le->data, rx + i * RX_MAX, RX_MAX);
 		i++;
 	}
@@ -359,11 +357,69 @@ static int sb_array(struct store_binding **ap, const struct list *l)
 	return 0;
 }
 
+/* An expiry write in flight. */
+struct xw {
+	struct loc *loc; /* reference */
+	char key[];
+};
+
+static void xw_destroy(void *data)
+{
+	mem_deref(((struct xw *)data)->loc);
+}
+
 static void expire_done(int err, void *arg)
 {
-	if (err)
-		log_warn(NULL, "writing expired bindings of %s: %s",
-			 (const char *)arg, err_str(err));
+	struct xw *x = arg;
+	struct loc_aor *a;
+
+	if (!err)
+		return;
+	log_warn(NULL, "writing expired bindings of %s: %s", x->key,
+	         err_str(err));
+	/* try again in a second (an empty AoR gets an entry back for it) */
+	a = aor_find(x->loc, x->key);
+	if (!a) {
+		if (aor_alloc(&a, x->loc, x->key))
+			return;
+		hash_append(x->loc->aors, key_hash(a->key), &a->he, a);
+	}
+	a->dirty = true;
+	if (aor_schedule(a, &a->bl))
+		log_err(NULL, "expiry timer for %s", x->key);
+}
+
+/* Write a's bindings after an expiry. A write that cannot be queued or
+ * committed leaves a dirty and is retried a second later. */
+static void aor_write(struct loc_aor *a)
+{
+	struct store_binding *arr = NULL;
+	size_t n = strlen(a->key) + 1;
+	struct xw *x;
+	int err;
+
+	x = mem_zalloc(sizeof(*x) + n, xw_destroy);
+	if (!x) {
+		err = ENOMEM;
+		goto out;
+	}
+	x->loc = mem_ref(a->loc);
+	memcpy(x->key, a->key, n);
+	err = sb_array(&arr, &a->bl);
+	if (!err) {
+		a->dirty = false;
+		err = store_reg_replace(a->loc->st, a->key, arr,
+		                        (uint32_t)list_count(&a->bl),
+		                        expire_done, x);
+	}
+out:
+	if (err) {
+		a->dirty = true;
+		log_warn(NULL, "writing expired bindings of %s: %s", a->key,
+		         err_str(err));
+	}
+	mem_deref(arr);
+	mem_deref(x);
 }
 
 static void aor_expire(void *arg)
@@ -371,43 +427,26 @@ static void aor_expire(void *arg)
 	struct loc_aor *a = arg;
 	struct loc *loc = a->loc;
 	uint64_t now = loc_wallclock(loc);
-	struct store_binding *arr = NULL;
-	char *key = NULL;
 	bool changed = false;
 	int err;
 
-	LIST_FOREACH(&a->bl, le)
-	{
+	LIST_FOREACH(&a->bl, le) {
 		struct loc_binding *b = le->data;
 
 		if (b->expires <= now) {
 			log_debug(NULL, "binding %s -> %s expired", a->key,
-				  b->contact);
+			          b->contact);
 			binding_drop(loc, b);
 			changed = true;
 		}
 	}
 
-	if (changed) {
-		/* write-through; a failure only leaves expired rows, which
-		 * the next load drops */
-		err = mem_strdup(&key, a->key);
-		if (!err)
-			err = sb_array(&arr, &a->bl);
-		if (!err)
-			err = store_reg_replace(loc->st, a->key,
-						arr,
-						(uint32_t)list_count(&a->bl),
-						expire_done, key);
-		if (err)
-			log_warn(NULL, "writing expired bindings of %s: %s",
-				 a->key, err_str(err));
-		mem_deref(arr);
+	if (changed || a->dirty)
+		aor_write(a);
+	if (changed)
 		notify(loc, a->key);
-		key = mem_deref(key);
-	}
 
-	if (!list_count(&a->bl)) {
+	if (!list_count(&a->bl) && !a->dirty) {
 		mem_deref(a);
 		return;
 	}
@@ -588,7 +627,7 @@ struct loc_binding *loc_find_gruu(struct loc *loc, const struct sip_uri *uri)
 		if (!le)
 			return NULL;
 		if (strcmp(key_host(((struct bpriv *)le->data)->b.aor),
-			   key_host(key)))
+		           key_host(key)))
 			return NULL;
 		return &((struct bpriv *)le->data)->b;
 	}
@@ -596,14 +635,12 @@ struct loc_binding *loc_find_gruu(struct loc *loc, const struct sip_uri *uri)
 	/* public: the AoR plus ;gr=<instance> */
 	if (loc_aor_print(uri, key, sizeof(key)))
 		return NULL;
-	if (sip_unescape(&uri->gr, inst, sizeof(inst), &n) ||
-	    strlen(inst) != n)
+	if (sip_unescape(&uri->gr, inst, sizeof(inst), &n) || strlen(inst) != n)
 		return NULL;
 	a = aor_find(loc, key);
 	if (!a)
 		return NULL;
-	LIST_FOREACH(&a->bl, le)
-	{
+	LIST_FOREACH(&a->bl, le) {
 		struct loc_binding *b = le->data;
 
 		if (b->instance[0] && !strcmp(b->instance, inst))
@@ -642,7 +679,7 @@ static void repl_store_done(int err, void *arg)
 }
 
 int loc_replace(struct loc *loc, const char *aor, struct list *bindings,
-		loc_done_h *done, void *arg)
+                loc_done_h *done, void *arg)
 {
 	struct loc_aor *a, *anew = NULL;
 	struct store_binding *arr = NULL;
@@ -672,16 +709,15 @@ int loc_replace(struct loc *loc, const char *aor, struct list *bindings,
 	if (err)
 		goto out;
 	if (n) {
-		/* before the store call: this is the one step that can fail
-		 * once the write is queued */
+		/* the timer first: once the write is queued, nothing may
+		 * fail any more */
 		err = aor_schedule(a, bindings);
 		if (err)
 			goto out;
 	}
 
 	r->in_call = true;
-	err = store_reg_replace(loc->st, aor, arr, n,
-				repl_store_done, r);
+	err = store_reg_replace(loc->st, aor, arr, n, repl_store_done, r);
 	r->in_call = false;
 	if (err) {
 		if (a && !anew && aor_schedule(a, &a->bl))
@@ -691,23 +727,22 @@ int loc_replace(struct loc *loc, const char *aor, struct list *bindings,
 
 	/* commit to memory */
 	if (a) {
-		LIST_FOREACH(&a->bl, le)
-		{
+		LIST_FOREACH(&a->bl, le) {
 			binding_drop(loc, le->data);
 		}
-		LIST_FOREACH(bindings, le)
-		{
+		LIST_FOREACH(bindings, le) {
 			struct loc_binding *b = le->data;
 
 			list_unlink(&b->le);
 			binding_link(loc, a, b, false);
 		}
+		a->dirty = false; /* this write supersedes */
 		if (anew)
 			hash_append(loc->aors, key_hash(a->key), &a->he, a);
 		anew = NULL;
+		notify(loc, a->key);
 		if (!n)
 			mem_deref(a); /* nothing left: drop the entry */
-		notify(loc, aor);
 	}
 	if (r->fired)
 		repl_finish(r);
@@ -782,7 +817,8 @@ int loc_aor_print(const struct sip_uri *uri, char *buf, size_t size)
 		if (c == '%') {
 			int v;
 
-			if (i + 2 >= uri->user.l || !is_hex(uri->user.p[i + 1]) ||
+			if (i + 2 >= uri->user.l ||
+			    !is_hex(uri->user.p[i + 1]) ||
 			    !is_hex(uri->user.p[i + 2]))
 				return EINVAL;
 			v = hexval(uri->user.p[i + 1]) * 16 +

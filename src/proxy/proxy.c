@@ -1,4 +1,4 @@
-/* proxy/proxy.c - request validation and local handling (RFC 3261 16.3-16.5, 8.2, RFC 6665 8.2) */
+/* proxy/proxy.c - request checks, local answers (RFC 3261 16.3-16.5) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +42,8 @@ static void proxy_destructor(void *data)
 }
 
 int proxy_alloc(struct proxy **pp, const struct proxy_conf *cf,
-		struct sip_tsxl *tl, struct loc *loc, struct dom *dom,
-		struct auth *auth, struct registrar *reg)
+                struct sip_tsxl *tl, struct loc *loc, struct dom *dom,
+                struct auth *auth, struct registrar *reg)
 {
 	struct proxy *p;
 	int err = 0;
@@ -64,6 +64,7 @@ int proxy_alloc(struct proxy **pp, const struct proxy_conf *cf,
 	p->dom = dom;
 	p->auth = auth;
 	p->reg = reg;
+	rand_token(p->key, sizeof(p->key) - 1);
 	list_init(&p->localhl);
 	list_init(&p->reqs);
 	if (err) {
@@ -81,7 +82,7 @@ void proxy_set_lenient(struct proxy *p, bool lenient)
 }
 
 int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
-			 void *arg)
+                         void *arg)
 {
 	struct localh *lh;
 	int err;
@@ -103,10 +104,9 @@ int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
 }
 
 static const struct localh *localh_find(const struct proxy *p,
-					const struct pl *met)
+                                        const struct pl *met)
 {
-	LIST_FOREACH(&p->localhl, le)
-	{
+	LIST_FOREACH(&p->localhl, le) {
 		const struct localh *lh = le->data;
 
 		if (!pl_strcmp(met, lh->met))
@@ -117,15 +117,15 @@ static const struct localh *localh_find(const struct proxy *p,
 
 /* Answer locally and end the request context. */
 static void finish(struct pxreq *r, uint16_t scode, const char *reason,
-		   const char *hdrs)
+                   const char *hdrs)
 {
 	if (scode >= 300)
 		log_info(&r->lctx, "%.*s rejected: %u %s",
-			 PL_PRINT(&r->msg->met), scode,
-			 reason ? reason : sip_reason(scode));
+		         PL_PRINT(&r->msg->met), scode,
+		         reason ? reason : sip_reason(scode));
 	else
-		log_debug(&r->lctx, "%.*s answered %u",
-			  PL_PRINT(&r->msg->met), scode);
+		log_debug(&r->lctx, "%.*s answered %u", PL_PRINT(&r->msg->met),
+		          scode);
 	proxy_pxreq_reply(r, scode, reason, hdrs);
 	proxy_pxreq_end(r);
 }
@@ -141,7 +141,7 @@ static bool tag_supported(const struct pl *tag)
 /* "Unsupported: a, b\r\n" for the tags of id we do not know; false when
  * all are known. */
 static bool unsupported(char *buf, size_t size, const struct sip_msg *msg,
-			enum sip_hdrid id)
+                        enum sip_hdrid id)
 {
 	size_t n = 0;
 	bool any = false;
@@ -154,7 +154,7 @@ static bool unsupported(char *buf, size_t size, const struct sip_msg *msg,
 		if (!h->val.l || tag_supported(&h->val))
 			continue;
 		k = snprintf(buf + n, size - n, "%s%.*s",
-			     any ? ", " : "Unsupported: ", PL_PRINT(&h->val));
+		             any ? ", " : "Unsupported: ", PL_PRINT(&h->val));
 		if (k < 0 || (size_t)k >= size - n)
 			break;
 		n += (size_t)k;
@@ -170,9 +170,9 @@ static bool unsupported(char *buf, size_t size, const struct sip_msg *msg,
 static bool known_method(const struct pl *met)
 {
 	static const char *const mets[] = {
-		"INVITE", "ACK",    "CANCEL", "BYE",    "OPTIONS",
-		"REGISTER", "MESSAGE", "PRACK", "UPDATE", "INFO",
-		"REFER",  "NOTIFY", "SUBSCRIBE", "PUBLISH",
+	    "INVITE",   "ACK",     "CANCEL",    "BYE",     "OPTIONS",
+	    "REGISTER", "MESSAGE", "PRACK",     "UPDATE",  "INFO",
+	    "REFER",    "NOTIFY",  "SUBSCRIBE", "PUBLISH",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(mets); i++)
@@ -185,8 +185,10 @@ static bool known_method(const struct pl *met)
 static bool ctype_accepted(const struct sip_msg *msg)
 {
 	static const char *const types[] = {
-		"application/sdp", "text/plain", "message/cpim",
-		"application/pidf+xml",
+	    "application/sdp",
+	    "text/plain",
+	    "message/cpim",
+	    "application/pidf+xml",
 	};
 	struct pl mt = msg->ctype;
 	const char *semi;
@@ -244,19 +246,19 @@ static bool validate_fields(struct pxreq *r)
 	if (!pl_isset(&msg->from.tag)) {
 		why = "Missing From tag";
 	} else if ((sip_msg_is(msg, "SUBSCRIBE") ||
-		    sip_msg_is(msg, "NOTIFY")) &&
-		   !sip_msg_hdr(msg, SIP_HDR_EVENT)) {
+	            sip_msg_is(msg, "NOTIFY")) &&
+	           !sip_msg_hdr(msg, SIP_HDR_EVENT)) {
 		why = "Missing Event header";
 		scode = 489;
 	} else if (sip_msg_is(msg, "NOTIFY") &&
-		   !sip_msg_hdr(msg, SIP_HDR_SUBSCRIPTION_STATE)) {
+	           !sip_msg_hdr(msg, SIP_HDR_SUBSCRIPTION_STATE)) {
 		why = "Missing Subscription-State header";
 	}
 	if (!why)
 		return true;
 	if (r->p->lenient) {
 		log_notice(&r->lctx, "%.*s accepted (lenient): %s",
-			   PL_PRINT(&msg->met), why);
+		           PL_PRINT(&msg->met), why);
 		return true;
 	}
 	finish(r, scode, why, NULL);
@@ -278,7 +280,7 @@ static void route_on(struct pxreq *r)
 
 		if (lh) {
 			log_debug(&r->lctx, "%.*s to a local service",
-				  PL_PRINT(&msg->met));
+			          PL_PRINT(&msg->met));
 			lh->h(r->st, lh->arg);
 			proxy_pxreq_end(r);
 			return;
@@ -287,8 +289,8 @@ static void route_on(struct pxreq *r)
 
 	err = proxy_branch_hash(r->hash, p, msg, &msg->via);
 	if (!err)
-		err = proxy_targets(&r->targets, &scode, &reason, p, msg,
-				    &r->rc);
+		err =
+		    proxy_targets(&r->targets, &scode, &reason, p, msg, &r->rc);
 	if (err) {
 		log_warn(&r->lctx, "target set: %s", err_str(err));
 		finish(r, 500, NULL, NULL);
@@ -299,12 +301,12 @@ static void route_on(struct pxreq *r)
 		return;
 	}
 	log_debug(&r->lctx, "%.*s %.*s: %zu target(s)", PL_PRINT(&msg->met),
-		  PL_PRINT(&r->rc.ruri), list_count(&r->targets));
+	          PL_PRINT(&r->rc.ruri), list_count(&r->targets));
 	proxy_fork_start(r);
 }
 
 static void auth_done(enum auth_result res, const char *user,
-		   const char *domain, void *arg)
+                      const char *domain, void *arg)
 {
 	struct pxreq *r = arg;
 	const struct sip_msg *msg;
@@ -317,20 +319,20 @@ static void auth_done(enum auth_result res, const char *user,
 	msg = r->msg;
 	if (res != AUTH_OK) {
 		log_info(&r->lctx, "%.*s not authenticated (%d)",
-			 PL_PRINT(&msg->met), (int)res);
+		         PL_PRINT(&msg->met), (int)res);
 		r->final_sent = true;
 		proxy_pxreq_end(r);
 	} else if (r->final_sent) {
 		proxy_pxreq_end(r);
 	} else if (!user ||
-		   sip_unescape(&msg->from.uri.user, fuser, sizeof(fuser),
-				&len) ||
-		   strcmp(fuser, user) ||
-		   (domain && pl_strcasecmp(&msg->from.uri.host, domain))) {
+	           sip_unescape(&msg->from.uri.user, fuser, sizeof(fuser),
+	                        &len) ||
+	           strcmp(fuser, user) ||
+	           (domain && pl_strcasecmp(&msg->from.uri.host, domain))) {
 		finish(r, 403, "From does not match credentials", NULL);
 	} else {
 		log_debug(&r->lctx, "authenticated as %s@%s", user,
-			  domain ? domain : "");
+		          domain ? domain : "");
 		route_on(r);
 	}
 	mem_deref(r);
@@ -410,7 +412,7 @@ static void process(struct pxreq *r)
 		if (sip_msg_is(msg, "REGISTER") &&
 		    proxy_host_is_local(p, &r->rc.uri)) {
 			if (unsupported(hdrs, sizeof(hdrs), msg,
-					SIP_HDR_REQUIRE)) {
+			                SIP_HDR_REQUIRE)) {
 				finish(r, 420, NULL, hdrs);
 				return;
 			}
@@ -442,7 +444,7 @@ static void req_recv(struct proxy *p, struct sip_msg *msg)
 
 		proxy_log_ctx(&lctx, msg);
 		log_warn(&lctx, "%.*s dropped: no server transaction: %s",
-			 PL_PRINT(&msg->met), err_str(err));
+		         PL_PRINT(&msg->met), err_str(err));
 		return;
 	}
 	err = proxy_pxreq_alloc(&r, p, st, msg);
@@ -531,7 +533,7 @@ static void ack_recv(struct proxy *p, struct sip_msg *msg)
 	err = proxy_targets(&tl, &scode, &reason, p, msg, &rc);
 	if (err || scode || !list_head(&tl)) {
 		log_info(&lctx, "ACK dropped: no target (%u %s)", scode,
-			 err ? err_str(err) : "");
+		         err ? err_str(err) : "");
 		goto out;
 	}
 	err = proxy_branch_hash(hash, p, msg, &msg->via);
@@ -539,7 +541,7 @@ static void ack_recv(struct proxy *p, struct sip_msg *msg)
 		goto out;
 	snprintf(branch, sizeof(branch), "z9hG4bK%s.0", hash);
 	err = proxy_req_encode(&mb, &dst, p, msg, &rc, list_head(&tl)->data,
-			       branch, false);
+	                       branch, false);
 	if (!err)
 		err = sip_tsxl_send(p->tl, &dst, mb);
 	if (err)

@@ -1,4 +1,4 @@
-/* proxy/proxy_fork.c - forking and response aggregation (RFC 3261 16.6-16.10, RFC 6026) */
+/* proxy/proxy_fork.c - forking, aggregation (RFC 3261 16.7-16.10, 6026) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,8 +51,7 @@ static void maybe_end(struct pxreq *r)
 {
 	if (r->ended || !r->final_sent || tmr_isrunning(&r->tmr_linger))
 		return;
-	LIST_FOREACH(&r->branches, le)
-	{
+	LIST_FOREACH(&r->branches, le) {
 		const struct branch *b = le->data;
 
 		if (b->ct && !b->scode)
@@ -71,8 +70,7 @@ static void st_term_h(int err, void *arg)
 	list_flush(&r->targets);
 	if (!r->final_sent) {
 		r->final_sent = true;
-		LIST_FOREACH(&r->branches, le)
-		{
+		LIST_FOREACH(&r->branches, le) {
 			struct branch *b = le->data;
 
 			if (r->invite && b->ct && !b->scode && !b->cancel) {
@@ -85,8 +83,8 @@ static void st_term_h(int err, void *arg)
 	mem_deref(r);
 }
 
-int proxy_pxreq_alloc(struct pxreq **rp, struct proxy *p,
-		      struct sip_stsx *st, struct sip_msg *msg)
+int proxy_pxreq_alloc(struct pxreq **rp, struct proxy *p, struct sip_stsx *st,
+                      struct sip_msg *msg)
 {
 	struct pxreq *r = mem_zalloc(sizeof(*r), pxreq_destructor);
 
@@ -129,11 +127,9 @@ void proxy_pxreq_abandon(struct pxreq *r)
 	proxy_pxreq_end(r);
 }
 
-struct pxreq *proxy_pxreq_find(const struct proxy *p,
-			       const struct sip_stsx *st)
+struct pxreq *proxy_pxreq_find(const struct proxy *p, const struct sip_stsx *st)
 {
-	LIST_FOREACH(&p->reqs, le)
-	{
+	LIST_FOREACH(&p->reqs, le) {
 		struct pxreq *r = le->data;
 
 		if (r->st == st)
@@ -144,7 +140,7 @@ struct pxreq *proxy_pxreq_find(const struct proxy *p,
 
 /* A locally generated response (with our Server header). */
 void proxy_pxreq_reply(struct pxreq *r, uint16_t scode, const char *reason,
-		       const char *hdrs)
+                       const char *hdrs)
 {
 	const char *sn = r->p ? r->p->server_name : NULL;
 	int err;
@@ -156,11 +152,11 @@ void proxy_pxreq_reply(struct pxreq *r, uint16_t scode, const char *reason,
 		return;
 	}
 	err = sip_stsx_replyf(r->st, scode, reason, "%s%s%s%s",
-			      hdrs ? hdrs : "", sn ? "Server: " : "",
-			      sn ? sn : "", sn ? "\r\n" : "");
+	                      hdrs ? hdrs : "", sn ? "Server: " : "",
+	                      sn ? sn : "", sn ? "\r\n" : "");
 	if (err)
 		log_warn(&r->lctx, "sending %u failed: %s", scode,
-			 err_str(err));
+		         err_str(err));
 	if (scode >= 200)
 		r->final_sent = true;
 }
@@ -173,14 +169,14 @@ static void forward_resp(struct pxreq *r, const struct sip_msg *resp)
 	err = proxy_resp_encode(&mb, resp, resp->scode, NULL, NULL);
 	if (err) {
 		log_warn(&r->lctx, "cannot copy %u: %s", resp->scode,
-			 err_str(err));
+		         err_str(err));
 		return;
 	}
 	err = sip_stsx_reply(r->st, mb);
 	mem_deref(mb);
 	if (err)
 		log_info(&r->lctx, "%u not forwarded: %s", resp->scode,
-			 err_str(err));
+		         err_str(err));
 }
 
 static bool branch_done(const struct branch *b)
@@ -198,15 +194,14 @@ static void cancel_branch(struct branch *b, const char *reason)
 
 		if (err)
 			log_info(&b->r->lctx, "CANCEL of branch failed: %s",
-				 err_str(err));
+			         err_str(err));
 	}
 }
 
 static void cancel_others(struct pxreq *r, const struct branch *keep,
-			  const char *reason)
+                          const char *reason)
 {
-	LIST_FOREACH(&r->branches, le)
-	{
+	LIST_FOREACH(&r->branches, le) {
 		struct branch *b = le->data;
 
 		if (b != keep)
@@ -228,8 +223,8 @@ static void timer_c_h(void *arg)
 		cancel_branch(b, NULL);
 		if (tl)
 			tmr_start(&b->tmr_c, tl,
-				  64ULL * sip_tsxl_timers(r->p->tl)->t1,
-				  timer_c_h, b);
+			          64ULL * sip_tsxl_timers(r->p->tl)->t1,
+			          timer_c_h, b);
 	} else if (!b->scode) {
 		log_info(&r->lctx, "Timer C: branch timed out");
 		if (!b->cancel && b->ct && r->invite)
@@ -291,11 +286,11 @@ static void on_2xx(struct branch *b, const struct sip_msg *resp)
 	}
 	if (tl && r->p)
 		tmr_start(&r->tmr_linger, tl,
-			  64ULL * sip_tsxl_timers(r->p->tl)->t1, linger_h, r);
+		          64ULL * sip_tsxl_timers(r->p->tl)->t1, linger_h, r);
 }
 
 static void send_final(struct pxreq *r, const struct branch *best,
-		       uint16_t code);
+                       uint16_t code);
 
 static void on_final(struct branch *b, const struct sip_msg *resp)
 {
@@ -327,9 +322,9 @@ static void branch_resp_h(int err, const struct sip_msg *resp, void *arg)
 		tmr_cancel(&b->tmr_c);
 		log_info(&r->lctx, "branch failed: %s", err_str(err));
 		if (!b->scode)
-			b->scode = b->cancel    ? 487
-				   : err == ETIMEDOUT ? 408
-						      : 503;
+			b->scode = b->cancel          ? 487
+			           : err == ETIMEDOUT ? 408
+			                              : 503;
 	} else if (resp->scode < 200) {
 		on_prov(b, resp);
 	} else if (resp->scode < 300) {
@@ -362,28 +357,27 @@ static void branch_start(struct pxreq *r, const struct target *t)
 
 	snprintf(id, sizeof(id), "z9hG4bK%s.%u", r->hash, r->nbranch++);
 	err = proxy_req_encode(&mb, &dst, p, r->msg, &r->rc, t, id,
-			       proxy_is_dialog_creating(r->msg));
+	                       proxy_is_dialog_creating(r->msg));
 	if (!err)
-		err = sip_ctsx_alloc(&b->ct, p->tl, &dst, mb, branch_resp_h,
-				     b);
+		err = sip_ctsx_alloc(&b->ct, p->tl, &dst, mb, branch_resp_h, b);
 	mem_deref(mb);
 	if (err) {
 		log_notice(&r->lctx, "forwarding to %s failed: %s",
-			   t->ruri ? t->ruri : "next hop", err_str(err));
+		           t->ruri ? t->ruri : "next hop", err_str(err));
 		b->ct = NULL;
 		b->scode = err == ENOMEM ? 500 : 503;
 		return;
 	}
 	if (r->invite)
 		tmr_start(&b->tmr_c, sip_tsxl_tmrl(p->tl), p->cf.timer_c_ms,
-			  timer_c_h, b);
+		          timer_c_h, b);
 	if (log_enabled(LOG_MODULE, LOG_LVL_DEBUG)) {
 		char a[64] = "";
 
 		sa_print(&dst.addr, a, sizeof(a));
 		log_debug(&r->lctx, "branch %s: %s via %s:%s", id,
-			  t->ruri ? t->ruri : "(same Request-URI)",
-			  sip_transp_name(dst.tp), a);
+		          t->ruri ? t->ruri : "(same Request-URI)",
+		          sip_transp_name(dst.tp), a);
 	}
 }
 
@@ -410,7 +404,7 @@ static void start_group(struct pxreq *r)
 	}
 	if (r->p->cf.serial_ms && list_head(&r->targets))
 		tmr_start(&r->tmr_serial, sip_tsxl_tmrl(r->p->tl),
-			  r->p->cf.serial_ms, serial_h, r);
+		          r->p->cf.serial_ms, serial_h, r);
 }
 
 /* serial_ms: the current group had its time; CANCEL it and go on. */
@@ -422,9 +416,8 @@ static void serial_h(void *arg)
 		return;
 	mem_ref(r);
 	log_info(&r->lctx, "no answer from q group %u, trying the next",
-		 r->group);
-	LIST_FOREACH(&r->branches, le)
-	{
+	         r->group);
+	LIST_FOREACH(&r->branches, le) {
 		struct branch *b = le->data;
 
 		if (b->group == r->group)
@@ -443,16 +436,16 @@ static int rank(uint16_t c)
 		return 0;
 	if (c >= 400 && c < 500)
 		return (c == 401 || c == 407 || c == 415 || c == 420 ||
-			c == 484)
-			       ? 40
-			       : 41;
+		        c == 484)
+		           ? 40
+		           : 41;
 	if (c == 503)
 		return 51;
 	return (c / 100) * 10;
 }
 
 static void send_final(struct pxreq *r, const struct branch *best,
-		       uint16_t code)
+                       uint16_t code)
 {
 	uint16_t out = code == 503 ? 500 : code;
 	struct buf *mb;
@@ -464,17 +457,16 @@ static void send_final(struct pxreq *r, const struct branch *best,
 		proxy_pxreq_reply(r, out, NULL, NULL);
 		return;
 	}
-	err = proxy_resp_encode(&mb, best->resp, out,
-				out != code ? sip_reason(out) : NULL,
-				(code == 401 || code == 407) ? &r->branches
-							     : NULL);
+	err = proxy_resp_encode(
+	    &mb, best->resp, out, out != code ? sip_reason(out) : NULL,
+	    (code == 401 || code == 407) ? &r->branches : NULL);
 	if (!err) {
 		err = sip_stsx_reply(r->st, mb);
 		mem_deref(mb);
 	}
 	if (err) {
 		log_warn(&r->lctx, "sending %u upstream failed: %s", out,
-			 err_str(err));
+		         err_str(err));
 		proxy_pxreq_reply(r, out, NULL, NULL);
 	}
 	r->final_sent = true;
@@ -486,8 +478,7 @@ static void send_best(struct pxreq *r)
 	const struct branch *best = NULL;
 	uint16_t code = 0;
 
-	LIST_FOREACH(&r->branches, le)
-	{
+	LIST_FOREACH(&r->branches, le) {
 		const struct branch *b = le->data;
 		uint16_t c = b->scode ? b->scode : 487;
 
@@ -509,8 +500,7 @@ static void check(struct pxreq *r)
 		return;
 	if (!r->final_sent) {
 		for (;;) {
-			LIST_FOREACH(&r->branches, le)
-			{
+			LIST_FOREACH(&r->branches, le) {
 				if (!branch_done(le->data))
 					return;
 			}

@@ -18,11 +18,11 @@
 /* Most Route values one request may carry (received plus Path). */
 #define PROXY_MAX_ROUTES 32
 
-#define PROXY_ALLOW                                                           \
-	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, PRACK, "       \
+#define PROXY_ALLOW                                                            \
+	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, PRACK, "        \
 	"UPDATE, INFO, REFER, NOTIFY, SUBSCRIBE, PUBLISH"
 #define PROXY_SUPPORTED "path, gruu"
-#define PROXY_ACCEPT                                                          \
+#define PROXY_ACCEPT                                                           \
 	"application/sdp, text/plain, message/cpim, application/pidf+xml"
 
 struct sip_stsx;
@@ -30,35 +30,37 @@ struct sip_ctsx;
 
 struct proxy {
 	struct proxy_conf cf;
-	char *server_name;     /* owned copy of cf.server_name, or NULL */
-	struct sip_tsxl *tl;   /* borrowed: the daemon owns these */
+	char *server_name;   /* owned copy of cf.server_name, or NULL */
+	struct sip_tsxl *tl; /* borrowed: the daemon owns these */
 	struct loc *loc;
 	struct dom *dom;
 	struct auth *auth;
 	struct registrar *reg;
-	struct list localhl;   /* struct localh */
-	struct list reqs;      /* struct pxreq in progress (one ref each) */
-	bool lenient;          /* accept requests missing From tag/Event */
+	struct list localhl; /* struct localh */
+	struct list reqs;    /* struct pxreq in progress (one ref each) */
+	bool lenient;        /* accept requests missing From tag/Event */
+	char key[33]; /* random, in every branch hash: two impd hops never
+	                  take each other's Via for their own */
 };
 
 /* The result of Route preprocessing (16.4): what is left of the route. */
 struct rctx {
-	struct pl ruri;        /* Request-URI (maybe the last Route's) */
+	struct pl ruri; /* Request-URI (maybe the last Route's) */
 	struct sip_uri uri;
 	const struct sip_hdr *skip[PROXY_MAX_ROUTES]; /* Route values gone */
 	uint32_t nskip;
 	const struct sip_hdr *first; /* first Route value left, or NULL */
-	uint32_t nroute;       /* Route values left */
-	bool to_us;            /* a Route naming us was removed */
-	bool strict;           /* Request-URI came from the last Route */
+	uint32_t nroute;             /* Route values left */
+	bool to_us;                  /* a Route naming us was removed */
+	bool strict;                 /* Request-URI came from the last Route */
 };
 
 /* One forwarding target (16.5). */
 struct target {
 	struct le le;
-	char *ruri;            /* new Request-URI or NULL (keep) */
-	char *path;            /* Route values to put first ("," list) or
-				  NULL */
+	char *ruri; /* new Request-URI or NULL (keep) */
+	char *path; /* Route values to put first ("," list) or
+	               NULL */
 	struct sip_dst dst;
 	uint32_t q;
 };
@@ -67,70 +69,70 @@ struct pxreq;
 
 /* One client transaction of a forwarded request (16.6, 16.7). */
 struct branch {
-	struct le le;          /* in pxreq.branches */
-	struct pxreq *r;       /* owner (borrowed) */
-	struct sip_ctsx *ct;   /* NULL once released */
-	struct sip_msg *resp;  /* final response kept for 16.7 step 6 */
-	struct tmr tmr_c;      /* Timer C (INVITE) */
-	uint32_t group;        /* q group number */
-	uint16_t scode;        /* final status (0: none yet) */
-	bool prov;             /* a provisional above 100 arrived */
-	bool cancel;           /* CANCEL asked for */
+	struct le le;         /* in pxreq.branches */
+	struct pxreq *r;      /* owner (borrowed) */
+	struct sip_ctsx *ct;  /* NULL once released */
+	struct sip_msg *resp; /* final response kept for 16.7 step 6 */
+	struct tmr tmr_c;     /* Timer C (INVITE) */
+	uint32_t group;       /* q group number */
+	uint16_t scode;       /* final status (0: none yet) */
+	bool prov;            /* a provisional above 100 arrived */
+	bool cancel;          /* CANCEL asked for */
 };
 
 /* The response context of one request (16.7). */
 struct pxreq {
-	struct le le;          /* in proxy.reqs */
-	struct proxy *p;       /* NULL once the proxy has gone */
-	struct sip_stsx *st;   /* our reference */
-	struct sip_msg *msg;   /* the request (reference) */
+	struct le le;        /* in proxy.reqs */
+	struct proxy *p;     /* NULL once the proxy has gone */
+	struct sip_stsx *st; /* our reference */
+	struct sip_msg *msg; /* the request (reference) */
 	struct rctx rc;
 	struct list targets;   /* struct target not yet tried, q descending */
 	struct list branches;  /* struct branch */
 	struct tmr tmr_serial; /* serial_ms: next q group */
 	struct tmr tmr_linger; /* keep forwarding 2xx retransmissions */
 	struct log_ctx lctx;
-	char hash[33];         /* loop-detection hash: our branch base */
+	char hash[33]; /* loop-detection hash: our branch base */
 	uint32_t nbranch;
-	uint32_t group;        /* current q group */
+	uint32_t group; /* current q group */
 	bool invite;
-	bool stop;             /* no new branches (CANCEL, 2xx, 6xx) */
+	bool stop; /* no new branches (CANCEL, 2xx, 6xx) */
 	bool final_sent;
-	bool ended;            /* unlinked */
+	bool ended; /* unlinked */
 };
 
 /* proxy_route.c */
 bool proxy_uri_is_us(const struct proxy *p, const struct sip_uri *uri);
 bool proxy_host_is_local(const struct proxy *p, const struct sip_uri *uri);
 int proxy_branch_hash(char out[33], const struct proxy *p,
-		      const struct sip_msg *msg, const struct sip_via *top);
+                      const struct sip_msg *msg, const struct sip_via *top);
 bool proxy_loop_detect(const struct proxy *p, const struct sip_msg *msg);
 int proxy_route_pre(struct rctx *rc, const struct proxy *p,
-		    const struct sip_msg *msg);
+                    const struct sip_msg *msg);
 int proxy_uri_dst(struct sip_dst *dst, const struct sip_uri *uri);
 int proxy_pl_dst(struct sip_dst *dst, const struct pl *val);
 int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
-		  struct proxy *p, const struct sip_msg *msg,
-		  const struct rctx *rc);
+                  struct proxy *p, const struct sip_msg *msg,
+                  const struct rctx *rc);
 int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
-		     const struct sip_msg *msg, const struct rctx *rc,
-		     const struct target *t, const char *branch, bool rr);
+                     const struct sip_msg *msg, const struct rctx *rc,
+                     const struct target *t, const char *branch, bool rr);
 int proxy_resp_encode(struct buf **mbp, const struct sip_msg *resp,
-		      uint16_t scode, const char *reason,
-		      const struct list *merge);
+                      uint16_t scode, const char *reason,
+                      const struct list *merge);
 void proxy_log_ctx(struct log_ctx *lctx, const struct sip_msg *msg);
 bool proxy_is_dialog_creating(const struct sip_msg *msg);
 
 /* proxy_fork.c */
-int proxy_pxreq_alloc(struct pxreq **rp, struct proxy *p,
-		      struct sip_stsx *st, struct sip_msg *msg);
+int proxy_pxreq_alloc(struct pxreq **rp, struct proxy *p, struct sip_stsx *st,
+                      struct sip_msg *msg);
 void proxy_pxreq_end(struct pxreq *r);
 void proxy_pxreq_abandon(struct pxreq *r);
 void proxy_pxreq_reply(struct pxreq *r, uint16_t scode, const char *reason,
-		       const char *hdrs);
+                       const char *hdrs);
 void proxy_fork_start(struct pxreq *r);
 void proxy_pxreq_cancel(struct pxreq *r, const char *reason);
 struct pxreq *proxy_pxreq_find(const struct proxy *p,
-			       const struct sip_stsx *st);
+                               const struct sip_stsx *st);
 
 #endif

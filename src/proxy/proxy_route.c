@@ -1,4 +1,4 @@
-/* proxy/proxy_route.c - loops, Route processing, targets, copies (RFC 3261 16.3-16.6, RFC 3327, RFC 5658) */
+/* proxy/proxy_route.c - loops, Route, targets (RFC 3261 16.3-16.6, 3327) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +80,7 @@ bool proxy_is_dialog_creating(const struct sip_msg *msg)
  * out: they are gone from the copy we send.
  */
 int proxy_branch_hash(char out[33], const struct proxy *p,
-		      const struct sip_msg *msg, const struct sip_via *top)
+                      const struct sip_msg *msg, const struct sip_via *top)
 {
 	struct buf *b;
 	int err;
@@ -88,11 +88,11 @@ int proxy_branch_hash(char out[33], const struct proxy *p,
 	err = buf_alloc(&b, 256);
 	if (err)
 		return err;
-	err = buf_printf(b, "%.*s\n%.*s\n%.*s\n%.*s\n%u\n%.*s\n%.*s\n",
-			 PL_PRINT(&msg->ruri), PL_PRINT(&msg->to.tag),
-			 PL_PRINT(&msg->from.tag), PL_PRINT(&msg->callid),
-			 msg->cseq.num, PL_PRINT(&top->branch),
-			 PL_PRINT(&top->sentby));
+	err = buf_printf(b, "%s\n%.*s\n%.*s\n%.*s\n%.*s\n%u\n%.*s\n%.*s\n",
+	                 p->key, PL_PRINT(&msg->ruri), PL_PRINT(&msg->to.tag),
+	                 PL_PRINT(&msg->from.tag), PL_PRINT(&msg->callid),
+	                 msg->cseq.num, PL_PRINT(&top->branch),
+	                 PL_PRINT(&top->sentby));
 	for (const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_ROUTE);
 	     h && !err; h = sip_msg_hdr_next(msg, h)) {
 		struct sip_addr a;
@@ -156,7 +156,7 @@ bool proxy_loop_detect(const struct proxy *p, const struct sip_msg *msg)
 
 /* 16.4 */
 int proxy_route_pre(struct rctx *rc, const struct proxy *p,
-		    const struct sip_msg *msg)
+                    const struct sip_msg *msg)
 {
 	const struct sip_hdr *rt[PROXY_MAX_ROUTES];
 	struct parse_err pe;
@@ -339,8 +339,8 @@ out:
  * failure (ENOMEM).
  */
 int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
-		  struct proxy *p, const struct sip_msg *msg,
-		  const struct rctx *rc)
+                  struct proxy *p, const struct sip_msg *msg,
+                  const struct rctx *rc)
 {
 	struct target *t;
 	int err;
@@ -358,7 +358,7 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 			mem_deref(t);
 			*scode = err == ENOTSUP ? 503 : 400;
 			*reason = err == ENOTSUP ? "DNS not available"
-						 : "Bad Route header";
+			                         : "Bad Route header";
 		}
 		return 0;
 	}
@@ -370,8 +370,7 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 
 		if (rc->uri.has_gr) {
 			struct loc_binding *b =
-				p->loc ? loc_find_gruu(p->loc, &rc->uri)
-				       : NULL;
+			    p->loc ? loc_find_gruu(p->loc, &rc->uri) : NULL;
 
 			if (!b) {
 				*scode = 480;
@@ -425,7 +424,7 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 /* Our top Via copied with received/rport filled (RFC 3261 18.2.1, RFC
  * 3581 4). */
 static int via_write(struct buf *mb, const struct sip_msg *msg,
-		     const struct sip_hdr *h)
+                     const struct sip_hdr *h)
 {
 	struct parse_err pe;
 	struct sip_via v;
@@ -485,14 +484,14 @@ static int via_write(struct buf *mb, const struct sip_msg *msg,
 static int rr_write(struct buf *mb, enum sip_transp tp, const struct sa *a)
 {
 	char s[64];
-	const char *tps = tp == SIP_TRANSP_TCP	 ? ";transport=tcp"
-			  : tp == SIP_TRANSP_TLS ? ";transport=tls"
-						 : "";
+	const char *tps = tp == SIP_TRANSP_TCP   ? ";transport=tcp"
+	                  : tp == SIP_TRANSP_TLS ? ";transport=tls"
+	                                         : "";
 
 	if (sa_print(a, s, sizeof(s)))
 		return EINVAL;
 	return buf_printf(mb, "Record-Route: <sip:%s%s;lr;%s>\r\n", s, tps,
-			  PROXY_RR_PARAM);
+	                  PROXY_RR_PARAM);
 }
 
 /*
@@ -501,8 +500,8 @@ static int rr_write(struct buf *mb, enum sip_transp tp, const struct sa *a)
  * Max-Forwards decremented; *dst is where it goes.
  */
 int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
-		     const struct sip_msg *msg, const struct rctx *rc,
-		     const struct target *t, const char *branch, bool rr)
+                     const struct sip_msg *msg, const struct rctx *rc,
+                     const struct target *t, const char *branch, bool rr)
 {
 	struct pl routes[PROXY_MAX_ROUTES + 1];
 	struct pl ruri, tail = PL_INIT;
@@ -562,10 +561,10 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 	if (err)
 		return err;
 	err = buf_printf(mb, "%.*s %.*s SIP/2.0\r\n", PL_PRINT(&msg->met),
-			 PL_PRINT(&ruri));
+	                 PL_PRINT(&ruri));
 	if (!err)
 		err = buf_printf(mb, "Via: SIP/2.0/%s %s;branch=%s\r\n",
-				 sip_transp_name(dst->tp), ls, branch);
+		                 sip_transp_name(dst->tp), ls, branch);
 	if (!err && rr) {
 		struct sa in;
 
@@ -583,8 +582,7 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 	if (!err && tail.p)
 		err = buf_printf(mb, "Route: <%.*s>\r\n", PL_PRINT(&tail));
 
-	LIST_FOREACH(&msg->hdrl, le)
-	{
+	LIST_FOREACH(&msg->hdrl, le) {
 		const struct sip_hdr *h = le->data;
 
 		if (err)
@@ -608,10 +606,10 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 	}
 	if (!err)
 		err = buf_printf(mb, "Max-Forwards: %d\r\n",
-				 msg->maxfwd < 0 ? 70 : msg->maxfwd - 1);
+		                 msg->maxfwd < 0 ? 70 : msg->maxfwd - 1);
 	if (!err)
-		err = buf_printf(mb, "Content-Length: %zu\r\n\r\n",
-				 msg->body.l);
+		err =
+		    buf_printf(mb, "Content-Length: %zu\r\n\r\n", msg->body.l);
 	if (!err && msg->body.l)
 		err = buf_write_pl(mb, &msg->body);
 	if (err) {
@@ -629,8 +627,8 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
  * branches are added (16.7 step 7).
  */
 int proxy_resp_encode(struct buf **mbp, const struct sip_msg *resp,
-		      uint16_t scode, const char *reason,
-		      const struct list *merge)
+                      uint16_t scode, const char *reason,
+                      const struct list *merge)
 {
 	struct buf *mb;
 	bool first_via = true;
@@ -643,9 +641,8 @@ int proxy_resp_encode(struct buf **mbp, const struct sip_msg *resp,
 		err = buf_printf(mb, "SIP/2.0 %u %s\r\n", scode, reason);
 	else
 		err = buf_printf(mb, "SIP/2.0 %u %.*s\r\n", scode,
-				 PL_PRINT(&resp->reason));
-	LIST_FOREACH(&resp->hdrl, le)
-	{
+		                 PL_PRINT(&resp->reason));
+	LIST_FOREACH(&resp->hdrl, le) {
 		const struct sip_hdr *h = le->data;
 
 		if (err)
@@ -659,8 +656,7 @@ int proxy_resp_encode(struct buf **mbp, const struct sip_msg *resp,
 		err = sip_hdr_encode(mb, h);
 	}
 	if (merge) {
-		LIST_FOREACH(merge, le)
-		{
+		LIST_FOREACH(merge, le) {
 			const struct branch *b = le->data;
 
 			if (err)
@@ -681,8 +677,8 @@ int proxy_resp_encode(struct buf **mbp, const struct sip_msg *resp,
 		}
 	}
 	if (!err)
-		err = buf_printf(mb, "Content-Length: %zu\r\n\r\n",
-				 resp->body.l);
+		err =
+		    buf_printf(mb, "Content-Length: %zu\r\n\r\n", resp->body.l);
 	if (!err && resp->body.l)
 		err = buf_write_pl(mb, &resp->body);
 	if (err) {

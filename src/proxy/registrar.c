@@ -1,4 +1,4 @@
-/* proxy/registrar.c - REGISTER processing (RFC 3261 10.3, RFC 3327, RFC 5626 6, RFC 5627 5) */
+/* proxy/registrar.c - REGISTER (RFC 3261 10.3, RFC 3327, RFC 5626, RFC 5627) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,8 +32,8 @@ struct registrar {
 
 /* One REGISTER being processed (kept across the async steps). */
 struct regreq {
-	struct registrar *r;  /* reference */
-	struct sip_stsx *st;  /* reference; holds the request */
+	struct registrar *r; /* reference */
+	struct sip_stsx *st; /* reference; holds the request */
 	struct log_ctx lctx;
 	bool sips;            /* To is a sips: URI */
 	bool gruu;            /* Supported: gruu */
@@ -71,7 +71,7 @@ static void registrar_destroy(void *data)
 }
 
 int registrar_alloc(struct registrar **rp, const struct registrar_conf *cf,
-		    struct loc *loc, struct auth *auth, struct dom *dom)
+                    struct loc *loc, struct auth *auth, struct dom *dom)
 {
 	struct registrar *r;
 
@@ -108,13 +108,14 @@ static struct sip_msg *req_msg(const struct regreq *q)
 }
 
 static void reply(struct regreq *q, uint16_t scode, const char *reason,
-		  const char *hdrs)
+                  const char *hdrs)
 {
 	int err;
 
 	if (scode >= 300)
-		log_info(&q->lctx, "REGISTER %s: %u %s", q->aor[0] ? q->aor : "-",
-			 scode, reason ? reason : sip_reason(scode));
+		log_info(&q->lctx, "REGISTER %s: %u %s",
+		         q->aor[0] ? q->aor : "-", scode,
+		         reason ? reason : sip_reason(scode));
 	err = sip_stsx_replyf(q->st, scode, reason, "%s", hdrs ? hdrs : "");
 	if (err)
 		log_warn(&q->lctx, "sending %u: %s", scode, err_str(err));
@@ -125,18 +126,19 @@ static void reply(struct regreq *q, uint16_t scode, const char *reason,
 static int print_date(struct buf *b, uint64_t now)
 {
 	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
-					   "Thu", "Fri", "Sat"};
+	                                   "Thu", "Fri", "Sat"};
 	static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
-					   "May", "Jun", "Jul", "Aug",
-					   "Sep", "Oct", "Nov", "Dec"};
+	                                   "May", "Jun", "Jul", "Aug",
+	                                   "Sep", "Oct", "Nov", "Dec"};
 	time_t t = (time_t)now;
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm))
 		return EINVAL;
 	return buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
-			  days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
-			  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	                  days[tm.tm_wday % 7], tm.tm_mday,
+	                  mons[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+	                  tm.tm_min, tm.tm_sec);
 }
 
 /* A value inside a uri-parameter: escape what paramchar does not allow
@@ -158,7 +160,7 @@ static int print_param_value(struct buf *b, const char *s)
 }
 
 static int print_binding(struct buf *b, const struct regreq *q,
-			 const struct loc_binding *lb, uint64_t now)
+                         const struct loc_binding *lb, uint64_t now)
 {
 	const char *scheme = q->sips ? "sips" : "sip";
 	int err;
@@ -168,14 +170,14 @@ static int print_binding(struct buf *b, const struct regreq *q,
 		err = buf_printf(b, ";q=%u.%03u", lb->q / 1000, lb->q % 1000);
 	if (!err)
 		err = buf_printf(b, ";expires=%llu",
-				 (unsigned long long)(lb->expires - now));
+		                 (unsigned long long)(lb->expires - now));
 	if (!err && q->gruu && lb->instance[0]) {
 		err = buf_printf(b, ";pub-gruu=\"%s:%s;gr=", scheme, q->aor);
 		if (!err)
 			err = print_param_value(b, lb->instance);
 		if (!err && lb->temp_gruu[0])
 			err = buf_printf(b, "\";temp-gruu=\"%s:%s@%s;gr",
-					 scheme, lb->temp_gruu, q->domain);
+			                 scheme, lb->temp_gruu, q->domain);
 		if (!err)
 			err = buf_write_str(b, "\"");
 	}
@@ -197,8 +199,7 @@ static void reply_ok(struct regreq *q)
 		goto out;
 	bl = loc_find(q->r->loc, q->aor);
 	if (bl) {
-		LIST_FOREACH(bl, le)
-		{
+		LIST_FOREACH(bl, le) {
 			const struct loc_binding *lb = le->data;
 
 			if (lb->expires <= now)
@@ -213,7 +214,8 @@ static void reply_ok(struct regreq *q)
 	if (q->path) {
 		for (const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_PATH);
 		     h && !err; h = sip_msg_hdr_next(msg, h))
-			err = buf_printf(b, "Path: %.*s\r\n", PL_PRINT(&h->val));
+			err =
+			    buf_printf(b, "Path: %.*s\r\n", PL_PRINT(&h->val));
 		if (err)
 			goto out;
 	}
@@ -223,7 +225,7 @@ static void reply_ok(struct regreq *q)
 	if (err)
 		goto out;
 	log_debug(&q->lctx, "REGISTER %s: 200, %zu bindings", q->aor,
-		  list_count(bl));
+	          list_count(bl));
 	err = sip_stsx_replyf(q->st, 200, NULL, "%s", (const char *)b->b);
 	if (err)
 		log_warn(&q->lctx, "sending 200: %s", err_str(err));
@@ -243,7 +245,7 @@ static void replaced(int err, void *arg)
 		/* memory already holds the new state; the next write of this
 		 * AoR stores it */
 		log_err(&q->lctx, "storing bindings of %s: %s", q->aor,
-			err_str(err));
+		        err_str(err));
 		reply(q, 500, NULL, "Retry-After: 5\r\n");
 		return;
 	}
@@ -257,7 +259,7 @@ struct rc {
 	struct sip_contact c;
 	struct pl instance; /* without quotes and <>, or empty */
 	uint32_t reg_id;
-	uint64_t expires;   /* seconds asked (after bounds) */
+	uint64_t expires; /* seconds asked (after bounds) */
 };
 
 /* Strip the quotes and angle brackets of +sip.instance (RFC 5626 4.1). */
@@ -301,8 +303,8 @@ static int params_filter(struct buf *b, const struct pl *params)
 			else if (p[e] == ';' && !quoted)
 				break;
 		}
-		for (nl = i; nl < e && p[nl] != '=' && p[nl] != ' ' &&
-			     p[nl] != '\t';
+		for (nl = i;
+		     nl < e && p[nl] != '=' && p[nl] != ' ' && p[nl] != '\t';
 		     nl++)
 			;
 		struct pl name = {p + i, nl - i};
@@ -331,10 +333,10 @@ static bool same_uri(const char *stored, const struct sip_uri *u)
 static bool rc_matches(const struct rc *rc, const struct loc_binding *b)
 {
 	if (rc->instance.l && rc->reg_id)
-		return b->reg_id == rc->reg_id && !pl_strcmp(&rc->instance,
-							      b->instance);
-	if (rc->instance.l && !b->reg_id && !pl_strcmp(&rc->instance,
-						       b->instance))
+		return b->reg_id == rc->reg_id &&
+		       !pl_strcmp(&rc->instance, b->instance);
+	if (rc->instance.l && !b->reg_id &&
+	    !pl_strcmp(&rc->instance, b->instance))
 		return true;
 	return same_uri(b->contact, &rc->c.addr.uri);
 }
@@ -386,8 +388,8 @@ enum {
 
 /* A new binding for rc; old: the binding it replaces, or NULL. */
 static int binding_new(struct loc_binding **bp, const struct regreq *q,
-		       const struct rc *rc, const struct loc_binding *old,
-		       uint64_t now)
+                       const struct rc *rc, const struct loc_binding *old,
+                       uint64_t now)
 {
 	const struct sip_msg *msg = req_msg(q);
 	const struct sip_hdr *ua = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
@@ -427,8 +429,8 @@ static int binding_new(struct loc_binding **bp, const struct regreq *q,
 	/* temporary GRUU (RFC 5627 3.2): one token per instance, kept while
 	 * the Call-ID stays; a new Call-ID invalidates the old ones */
 	if (rc->instance.l) {
-		if (old && old->temp_gruu[0] && !pl_strcmp(&msg->callid,
-							   old->callid))
+		if (old && old->temp_gruu[0] &&
+		    !pl_strcmp(&msg->callid, old->callid))
 			snprintf(tok, sizeof(tok), "%s", old->temp_gruu);
 		else if (q->gruu)
 			rand_token(tok, TGRUU_LEN);
@@ -521,14 +523,14 @@ static void process(struct regreq *q)
 			reply(q, 400, "Bad reg-id", NULL);
 			goto out;
 		}
-		e = rc->c.expires >= 0 ? rc->c.expires
+		e = rc->c.expires >= 0  ? rc->c.expires
 		    : msg->expires >= 0 ? msg->expires
-					: (int64_t)cf->default_expires;
+		                        : (int64_t)cf->default_expires;
 		if (e > 0 && e < (int64_t)cf->min_expires) {
 			char hdr[40];
 
 			snprintf(hdr, sizeof(hdr), "Min-Expires: %u\r\n",
-				 cf->min_expires);
+			         cf->min_expires);
 			reply(q, 423, NULL, hdr);
 			goto out;
 		}
@@ -544,8 +546,7 @@ static void process(struct regreq *q)
 			goto out;
 		}
 		if (cur) {
-			LIST_FOREACH(cur, le)
-			{
+			LIST_FOREACH(cur, le) {
 				if (stale(msg, le->data)) {
 					reply(q, 500, "Stale CSeq", NULL);
 					goto out;
@@ -564,8 +565,7 @@ static void process(struct regreq *q)
 		uint32_t j = 0;
 
 		if (cur) {
-			LIST_FOREACH(cur, le)
-			{
+			LIST_FOREACH(cur, le) {
 				const struct loc_binding *ob = le->data;
 
 				if (!gone[j] && ob->expires > now &&
@@ -582,8 +582,7 @@ static void process(struct regreq *q)
 			}
 		}
 		/* a contact given twice in one request: the last one wins */
-		LIST_FOREACH(&nl, le)
-		{
+		LIST_FOREACH(&nl, le) {
 			if (rc_matches(rc, le->data)) {
 				list_unlink(le);
 				mem_deref(le->data);
@@ -599,8 +598,7 @@ static void process(struct regreq *q)
 	if (cur) {
 		uint32_t j = 0;
 
-		LIST_FOREACH(cur, le)
-		{
+		LIST_FOREACH(cur, le) {
 			const struct loc_binding *ob = le->data;
 			struct loc_binding *b;
 
@@ -630,7 +628,7 @@ out:
 }
 
 static void authenticated(enum auth_result res, const char *user,
-			  const char *domain, void *arg)
+                          const char *domain, void *arg)
 {
 	struct regreq *q = arg;
 
@@ -640,7 +638,7 @@ static void authenticated(enum auth_result res, const char *user,
 	/* RFC 3261 10.3 step 4: only the owner registers an AoR */
 	if (!user || strcmp(user, q->user)) {
 		log_notice(&q->lctx, "%s may not register %s",
-			   user ? user : "-", q->aor);
+		           user ? user : "-", q->aor);
 		reply(q, 403, "AoR not owned by user", NULL);
 		return;
 	}
@@ -682,8 +680,7 @@ void registrar_handle(struct registrar *r, struct sip_stsx *st)
 		goto out;
 	}
 	at = strrchr(q->aor, '@');
-	snprintf(q->user, sizeof(q->user), "%.*s", (int)(at - q->aor),
-		 q->aor);
+	snprintf(q->user, sizeof(q->user), "%.*s", (int)(at - q->aor), q->aor);
 	snprintf(q->domain, sizeof(q->domain), "%s", at + 1);
 	q->sips = msg->to.uri.sips;
 	q->gruu = sip_msg_hdr_has_value(msg, SIP_HDR_SUPPORTED, "gruu");

@@ -11,11 +11,12 @@
  * followed them kept). */
 static int write_unfolded(struct buf *mb, const struct pl *v)
 {
-	const char *p = v->p, *e = v->p + v->l;
+	const char *p = v->p, *e;
 	int err;
 
-	if (!p)
+	if (!p || !v->l)
 		return 0;
+	e = p + v->l;
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *q = nl ? nl : e;

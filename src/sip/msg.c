@@ -535,7 +535,7 @@ static int add_list(struct dctx *c, const struct pl *name, const char *v,
 	for (;;) {
 		const char *q;
 
-		while (p < ve && *p != ',' && *p != '"' && *p != '<')
+		while (p < ve && !ct_is(*p, CT_LSTOP))
 			++p;
 		if (p < ve && *p == '"') {
 			q = sip_skip_quoted(p, ve);

@@ -24,6 +24,7 @@ enum {
 	CT_SCHEME = 0x0400, /* scheme after the first ALPHA */
 	CT_TEL = 0x0800,    /* tel: number characters */
 	CT_ALPHA = 0x1000,
+	CT_LSTOP = 0x2000,  /* ',' '"' '<': list splitting stops here */
 };
 
 extern const uint16_t sip_ctype[256];

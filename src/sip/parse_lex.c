@@ -100,13 +100,10 @@ int sip_dec_u64(const struct pl *pl, uint64_t *v, bool *ovf)
 
 		if (d > 9)
 			return EBADMSG;
-		if (x > (UINT64_MAX - d) / 10) {
+		/* 19 digits always fit; check only beyond */
+		if (i >= 19 && !o && x > (UINT64_MAX - d) / 10)
 			o = true;
-			x = UINT64_MAX;
-		}
-		else if (!o) {
-			x = x * 10 + d;
-		}
+		x = o ? UINT64_MAX : x * 10 + d;
 	}
 	*v = x;
 	if (ovf)

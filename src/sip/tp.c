@@ -1,4 +1,4 @@
-/* sip/tp.c - transport layer: listeners, send dispatch, local addresses (RFC 3261 18, 18.1.1) */
+/* sip/tp.c - transport layer: listeners, send, local address (RFC 3261 18) */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,8 +11,8 @@
 #include "../base/util.h"
 #include "tp_int.h"
 
-#define LOG_MODULE "sip.tp"
-#define TRACE_MODULE "sip.trace"
+#define LOG_MODULE       "sip.tp"
+#define TRACE_MODULE     "sip.trace"
 #define TRACE_MSG_MODULE "sip.trace.msg"
 
 enum {
@@ -39,7 +39,7 @@ static const char *tname(enum sip_transp t)
 }
 
 void tp_peer_print(struct log_ctx *lctx, enum sip_transp t,
-		   const struct sa *peer)
+                   const struct sa *peer)
 {
 	char a[56]; /* "[v6]:port" fits */
 
@@ -48,8 +48,8 @@ void tp_peer_print(struct log_ctx *lctx, enum sip_transp t,
 	snprintf(lctx->peer, sizeof(lctx->peer), "%s:%s", tname(t), a);
 }
 
-void tp_log_rl(struct sip_tp *tp, enum log_level lvl,
-	       const struct log_ctx *ctx, const char *fmt, ...)
+void tp_log_rl(struct sip_tp *tp, enum log_level lvl, const struct log_ctx *ctx,
+               const char *fmt, ...)
 {
 	uint32_t supp = 0;
 	char line[512];
@@ -69,7 +69,7 @@ void tp_log_rl(struct sip_tp *tp, enum log_level lvl,
 /* One line per message (direction, transport, peer, first line); the
  * whole text, one log line per message line, in sip.trace.msg. */
 void tp_trace(const char *dir, enum sip_transp t, const struct sa *local,
-	      const struct sa *peer, const uint8_t *p, size_t n)
+              const struct sa *peer, const uint8_t *p, size_t n)
 {
 	char pa[64] = "?", la[64] = "?";
 	const char *s = (const char *)p;
@@ -83,8 +83,8 @@ void tp_trace(const char *dir, enum sip_transp t, const struct sa *local,
 	if (local)
 		(void)sa_print(local, la, sizeof(la));
 	log_msg(TRACE_MODULE, LOG_LVL_DEBUG, NULL, "%s %s %s %s %s %zu: %.*s",
-		dir, tname(t), la, dir[0] == 'R' ? "<-" : "->", pa, n,
-		(int)fl, s);
+	        dir, tname(t), la, dir[0] == 'R' ? "<-" : "->", pa, n, (int)fl,
+	        s);
 	if (!log_enabled(TRACE_MSG_MODULE, LOG_LVL_DEBUG))
 		return;
 	for (size_t i = 0; i < n;) {
@@ -93,8 +93,8 @@ void tp_trace(const char *dir, enum sip_transp t, const struct sa *local,
 		while (e < n && s[e] != '\n')
 			e++;
 		log_msg(TRACE_MSG_MODULE, LOG_LVL_DEBUG, NULL, "| %.*s",
-			(int)(e > i && s[e - 1] == '\r' ? e - i - 1 : e - i),
-			s + i);
+		        (int)(e > i && s[e - 1] == '\r' ? e - i - 1 : e - i),
+		        s + i);
 		i = e + 1;
 	}
 }
@@ -106,8 +106,8 @@ static bool is_response(const uint8_t *p, size_t n)
 
 /* Takes over the caller's reference to b. */
 void tp_deliver(struct sip_tp *tp, struct buf *b, enum sip_transp t,
-		const struct sa *src, const struct sa *dst,
-		struct sip_conn *conn, uint64_t now)
+                const struct sa *src, const struct sa *dst,
+                struct sip_conn *conn, uint64_t now)
 {
 	struct parse_err pe = {NULL, 0}, pe2 = {NULL, 0};
 	bool stream = sip_transp_reliable(t);
@@ -123,12 +123,12 @@ void tp_deliver(struct sip_tp *tp, struct buf *b, enum sip_transp t,
 		tp_peer_print(&lctx, t, src);
 		if (is_response(b->b, b->end)) {
 			tp_log_rl(tp, LOG_LVL_NOTICE, &lctx,
-				  "bad response dropped: %s",
-				  pe.reason ? pe.reason : err_str(err));
+			          "bad response dropped: %s",
+			          pe.reason ? pe.reason : err_str(err));
 			goto out;
 		}
 		tp_log_rl(tp, LOG_LVL_NOTICE, &lctx, "bad request: %s",
-			  pe.reason ? pe.reason : err_str(err));
+		          pe.reason ? pe.reason : err_str(err));
 		if (sip_msg_decode_lenient(&msg, b, stream, &pe2))
 			msg = NULL;
 		if (!pe.reason)
@@ -184,7 +184,7 @@ static int dupstr(char **dp, const char *s)
  * h receives every message (see sip_tp_recv_h).
  */
 int sip_tp_alloc(struct sip_tp **tpp, struct loop *loop,
-		 const struct sip_tp_conf *cf, sip_tp_recv_h *h, void *arg)
+                 const struct sip_tp_conf *cf, sip_tp_recv_h *h, void *arg)
 {
 	struct sip_tp *tp;
 	uint32_t bsize;
@@ -293,7 +293,7 @@ int sip_tp_listen(struct sip_tp *tp, enum sip_transp t, const struct sa *laddr)
 		if (sa_print(laddr, a, sizeof(a)))
 			a[0] = '\0';
 		log_warn(&tp->lctx, "cannot listen on %s:%s: %s", tname(t), a,
-			 err_str(err));
+		         err_str(err));
 		mem_deref(l);
 		return err;
 	}
@@ -303,11 +303,9 @@ int sip_tp_listen(struct sip_tp *tp, enum sip_transp t, const struct sa *laddr)
 	return 0;
 }
 
-struct tp_lsnr *tp_lsnr_find(const struct sip_tp *tp, enum sip_transp t,
-			     int af)
+struct tp_lsnr *tp_lsnr_find(const struct sip_tp *tp, enum sip_transp t, int af)
 {
-	LIST_FOREACH(&tp->lsnrs, le)
-	{
+	LIST_FOREACH(&tp->lsnrs, le) {
 		struct tp_lsnr *l = le->data;
 
 		if (l->t == t && (!af || sa_af(&l->laddr) == af))
@@ -319,7 +317,7 @@ struct tp_lsnr *tp_lsnr_find(const struct sip_tp *tp, enum sip_transp t,
 /** The bound address of the first listener of kind t and family af
  * (0 = any family). ENOENT if there is none. */
 int sip_tp_listen_addr(const struct sip_tp *tp, enum sip_transp t, int af,
-		       struct sa *laddr)
+                       struct sa *laddr)
 {
 	const struct tp_lsnr *l;
 
@@ -354,8 +352,8 @@ static const uint8_t *via_udp_find(const uint8_t *p, size_t n)
 		if ((p[i] == 'v' || p[i] == 'V') && i + 1 < n) {
 			size_t j = i + 1;
 
-			if (j + 1 < n && !strncasecmp((const char *)p + j,
-						      "ia", 2))
+			if (j + 1 < n &&
+			    !strncasecmp((const char *)p + j, "ia", 2))
 				j += 2;
 			while (j < n && (p[j] == ' ' || p[j] == '\t'))
 				j++;
@@ -364,11 +362,13 @@ static const uint8_t *via_udp_find(const uint8_t *p, size_t n)
 					if (p[j] == '/' && ++slash == 2)
 						break;
 				}
-				for (j++; j < n && (p[j] == ' ' || p[j] == '\t');
+				for (j++;
+				     j < n && (p[j] == ' ' || p[j] == '\t');
 				     j++)
 					;
 				if (slash == 2 && j + 3 < n &&
-				    !strncasecmp((const char *)p + j, "udp", 3) &&
+				    !strncasecmp((const char *)p + j, "udp",
+				                 3) &&
 				    (p[j + 3] == ' ' || p[j + 3] == '\t' ||
 				     p[j + 3] == '\r' || p[j + 3] == '\n'))
 					return p + j;
@@ -384,7 +384,7 @@ static const uint8_t *via_udp_find(const uint8_t *p, size_t n)
 /* 18.1.1: a request too large for UDP goes over TCP, its top Via
  * saying so. */
 static int udp_to_tcp(struct sip_tp *tp, const struct sip_dst *dst,
-		      struct buf *mb, sip_send_err_h *eh, void *arg)
+                      struct buf *mb, sip_send_err_h *eh, void *arg)
 {
 	const uint8_t *v;
 	struct buf *nb;
@@ -397,10 +397,10 @@ static int udp_to_tcp(struct sip_tp *tp, const struct sip_dst *dst,
 	if (v)
 		memcpy(nb->b + (v - nb->b), "TCP", 3);
 	err = tp_stream_send(tp, SIP_TRANSP_TCP, &dst->addr, dst->host, nb, eh,
-			     arg, mb);
+	                     arg, mb);
 	if (!err)
 		tp_trace("TX", SIP_TRANSP_TCP, NULL, &dst->addr, nb->b,
-			 nb->end);
+		         nb->end);
 	mem_deref(nb);
 	return err;
 }
@@ -416,7 +416,7 @@ static int udp_to_tcp(struct sip_tp *tp, const struct sip_dst *dst,
  * connection is refused.
  */
 int sip_tp_send(struct sip_tp *tp, const struct sip_dst *dst, struct buf *mb,
-		sip_send_err_h *eh, void *arg)
+                sip_send_err_h *eh, void *arg)
 {
 	int err;
 
@@ -434,7 +434,7 @@ int sip_tp_send(struct sip_tp *tp, const struct sip_dst *dst, struct buf *mb,
 	case SIP_TRANSP_TCP:
 	case SIP_TRANSP_TLS:
 		err = tp_stream_send(tp, dst->tp, &dst->addr, dst->host, mb, eh,
-				     arg, NULL);
+		                     arg, NULL);
 		break;
 	default:
 		return EPROTONOSUPPORT;
@@ -446,8 +446,7 @@ int sip_tp_send(struct sip_tp *tp, const struct sip_dst *dst, struct buf *mb,
 
 /* Which local address does the kernel route towards dst from? (the
  * connected-UDP-socket trick; no packet is sent). Cached briefly. */
-static int route_src(struct sip_tp *tp, const struct sa *dst,
-		     struct sa *local)
+static int route_src(struct sip_tp *tp, const struct sa *dst, struct sa *local)
 {
 	uint64_t now = tmrl_now(tp->tmrl);
 	struct tp_laddr_ent *e;
@@ -482,7 +481,7 @@ static int route_src(struct sip_tp *tp, const struct sa *dst,
 }
 
 static int tp_laddr(void *ctx, enum sip_transp t, const struct sa *dst,
-		    struct sa *local)
+                    struct sa *local)
 {
 	struct sip_tp *tp = ctx;
 	const struct tp_lsnr *l;
@@ -519,7 +518,7 @@ found:
 }
 
 static int tp_send_op(void *ctx, const struct sip_dst *dst, struct buf *mb,
-		      sip_send_err_h *eh, void *arg)
+                      sip_send_err_h *eh, void *arg)
 {
 	return sip_tp_send(ctx, dst, mb, eh, arg);
 }
@@ -536,7 +535,7 @@ const struct sip_tp_ops *sip_tp_ops(void)
 
 /** Is there an open (or opening) connection of kind t to addr? */
 bool sip_tp_conn_exists(const struct sip_tp *tp, enum sip_transp t,
-			const struct sa *addr)
+                        const struct sa *addr)
 {
 	if (!tp || !addr || !sip_transp_reliable(t))
 		return false;

@@ -1,9 +1,10 @@
-/* sip/tp_tcp.c - TCP/TLS connections: reuse, framing, keep-alive (RFC 3261 18.2.2, 18.3, RFC 5626 4.4.1) */
+/* sip/tp_tcp.c - TCP/TLS connections (RFC 3261 18.2.2, 18.3, RFC 5626 4.4.1) */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ enum {
 	LISTEN_BACKLOG = 1024,
 	READS_PER_EVENT = 64,
 	RB_SLACK = 4096, /* receive buffer room past max_msg (CRLFs, next) */
+	WQ_MAX = 65536,  /* queued writes per connection */
 };
 
 static void conn_fd_h(int flags, void *arg);
@@ -29,12 +31,11 @@ static uint32_t conn_key(enum sip_transp t, const struct sa *peer)
 }
 
 struct sip_conn *tp_conn_find(const struct sip_tp *tp, enum sip_transp t,
-			      const struct sa *peer)
+                              const struct sa *peer)
 {
 	struct list *bl = hash_list(tp->conns, conn_key(t, peer));
 
-	LIST_FOREACH(bl, le)
-	{
+	LIST_FOREACH(bl, le) {
 		struct sip_conn *c = le->data;
 
 		if (c->t == t && !c->closed && sa_cmp(&c->peer, peer))
@@ -81,8 +82,7 @@ static void wq_fail(struct sip_tp *tp, struct sip_conn *c, int err)
 			goto next;
 		if (w->udp_fb && !w->off &&
 		    (err == ECONNREFUSED || err == ECONNRESET) &&
-		    !tp_udp_send(tp, &c->peer, w->udp_fb->b,
-				 w->udp_fb->end)) {
+		    !tp_udp_send(tp, &c->peer, w->udp_fb->b, w->udp_fb->end)) {
 			log_debug(&c->lctx, "request sent over UDP instead");
 			goto next;
 		}
@@ -112,7 +112,7 @@ static void conn_close(struct sip_conn *c, int err)
 		c->fd = -1;
 	}
 	log_debug(&c->lctx, "connection closed: %s",
-		  err ? err_str(err) : "by peer");
+	          err ? err_str(err) : "by peer");
 	wq_fail(tp, c, err ? err : ECONNRESET);
 	c->tp = NULL;
 	mem_deref(c);
@@ -120,8 +120,7 @@ static void conn_close(struct sip_conn *c, int err)
 
 void tp_conns_close_all(struct sip_tp *tp)
 {
-	HASH_FOREACH(tp->conns, i, le)
-	{
+	HASH_FOREACH(tp->conns, i, le) {
 		conn_close(le->data, ECONNABORTED);
 	}
 }
@@ -137,6 +136,8 @@ static void conn_watch(struct sip_conn *c, int hs_want)
 		want = FD_WRITE;
 	} else if (!c->ready) {
 		want = hs_want ? hs_want : FD_READ;
+	} else if (c->draining) {
+		want = FD_WRITE;
 	} else {
 		want = FD_READ;
 		if ((list_count(&c->wq) && !c->wr_wants_read) ||
@@ -148,7 +149,7 @@ static void conn_watch(struct sip_conn *c, int hs_want)
 	err = loop_fd_listen(c->tp->loop, c->fd, want, conn_fd_h, c);
 	if (err) {
 		tp_log_rl(c->tp, LOG_LVL_WARN, &c->lctx, "poll: %s",
-			  err_str(err));
+		          err_str(err));
 		conn_close(c, err);
 		return;
 	}
@@ -156,8 +157,8 @@ static void conn_watch(struct sip_conn *c, int hs_want)
 }
 
 static int conn_alloc(struct sip_conn **cp, struct sip_tp *tp,
-		      enum sip_transp t, int fd, const struct sa *peer,
-		      bool outbound)
+                      enum sip_transp t, int fd, const struct sa *peer,
+                      bool outbound)
 {
 	struct sip_conn *c;
 	int err;
@@ -187,8 +188,7 @@ static int conn_alloc(struct sip_conn **cp, struct sip_tp *tp,
 	return 0;
 }
 
-static long conn_write(struct sip_conn *c, const uint8_t *p, size_t n,
-		       int *err)
+static long conn_write(struct sip_conn *c, const uint8_t *p, size_t n, int *err)
 {
 	ssize_t r;
 	int want = 0;
@@ -217,8 +217,8 @@ static void conn_flush(struct sip_conn *c)
 
 	while ((le = list_head(&c->wq))) {
 		struct tp_wqe *w = le->data;
-		long r = conn_write(c, w->mb->b + w->off, w->mb->end - w->off,
-				   &err);
+		long r =
+		    conn_write(c, w->mb->b + w->off, w->mb->end - w->off, &err);
 
 		if (r < 0) {
 			if (err != EAGAIN)
@@ -232,6 +232,8 @@ static void conn_flush(struct sip_conn *c)
 		list_unlink(&w->le);
 		mem_deref(w);
 	}
+	if (c->draining)
+		conn_close(c, EMSGSIZE);
 }
 
 static void conn_ready(struct sip_conn *c)
@@ -242,9 +244,9 @@ static void conn_ready(struct sip_conn *c)
 	tmr_cancel(&c->tmr);
 	if (tp->cf.idle_s)
 		(void)tmr_start(&c->tmr, tp->tmrl, tp->cf.idle_s * 1000ull,
-				conn_tmr_h, c);
-	log_debug(&c->lctx, "%s connection open", c->outbound ? "outbound"
-							      : "inbound");
+		                conn_tmr_h, c);
+	log_debug(&c->lctx, "%s connection open",
+	          c->outbound ? "outbound" : "inbound");
 	conn_flush(c);
 }
 
@@ -277,9 +279,13 @@ static void conn_tmr_h(void *arg)
 		conn_close(c, c->pend_err);
 		return;
 	}
+	if (c->draining) {
+		conn_close(c, ETIMEDOUT);
+		return;
+	}
 	if (!c->ready) {
 		tp_log_rl(tp, LOG_LVL_NOTICE, &c->lctx, "%s timed out",
-			  c->connected ? "TLS handshake" : "connect");
+		          c->connected ? "TLS handshake" : "connect");
 		conn_close(c, ETIMEDOUT);
 		return;
 	}
@@ -291,11 +297,11 @@ static void conn_tmr_h(void *arg)
 		return;
 	}
 	(void)tmr_start(&c->tmr, tp->tmrl, idle - (now - c->last_ms),
-			conn_tmr_h, c);
+	                conn_tmr_h, c);
 }
 
 static int wq_add(struct sip_conn *c, struct buf *mb, size_t off,
-		  sip_send_err_h *eh, void *arg, struct buf *udp_fb)
+                  sip_send_err_h *eh, void *arg, struct buf *udp_fb)
 {
 	struct tp_wqe *w = mem_zalloc(sizeof(*w), wqe_destroy);
 
@@ -312,7 +318,7 @@ static int wq_add(struct sip_conn *c, struct buf *mb, size_t off,
 
 /* Write at once when nothing is queued, queue the rest. */
 static int conn_send(struct sip_conn *c, struct buf *mb, sip_send_err_h *eh,
-		     void *arg, struct buf *udp_fb)
+                     void *arg, struct buf *udp_fb)
 {
 	size_t off = 0;
 	int err = 0;
@@ -329,7 +335,10 @@ static int conn_send(struct sip_conn *c, struct buf *mb, sip_send_err_h *eh,
 			return 0;
 		}
 	}
-	err = wq_add(c, mb, off, eh, arg, udp_fb);
+	/* a peer that stopped reading does not get to eat our memory */
+	err = list_count(&c->wq) >= WQ_MAX
+	          ? ENOBUFS
+	          : wq_add(c, mb, off, eh, arg, udp_fb);
 	if (err) {
 		if (off) /* half a message on the wire: the stream is lost */
 			conn_close(c, err);
@@ -347,19 +356,18 @@ static void sock_nodelay(int fd)
 }
 
 static int conn_connect(struct sip_conn **cp, struct sip_tp *tp,
-			enum sip_transp t, const struct sa *dst,
-			const char *host)
+                        enum sip_transp t, const struct sa *dst,
+                        const char *host)
 {
 	struct sip_conn *c;
 	int fd, err;
 
-	if ((sa_af(dst) != AF_INET && sa_af(dst) != AF_INET6) ||
-	    !sa_port(dst))
+	if ((sa_af(dst) != AF_INET && sa_af(dst) != AF_INET6) || !sa_port(dst))
 		return EINVAL;
 	if (tp->nconns >= tp->cf.max_conns) {
 		tp_log_rl(tp, LOG_LVL_WARN, NULL,
-			  "connection limit (%u) reached: not connecting",
-			  tp->cf.max_conns);
+		          "connection limit (%u) reached: not connecting",
+		          tp->cf.max_conns);
 		return EMFILE;
 	}
 	if (t == SIP_TRANSP_TLS) {
@@ -383,7 +391,7 @@ static int conn_connect(struct sip_conn **cp, struct sip_tp *tp,
 	if (connect(fd, &dst->u.sa, dst->len) < 0 && errno != EINPROGRESS)
 		c->pend_err = errno; /* reported from the loop, like others */
 	err = tmr_start(&c->tmr, tp->tmrl, c->pend_err ? 0 : tp->cf.connect_ms,
-			conn_tmr_h, c);
+	                conn_tmr_h, c);
 	if (err)
 		goto out;
 	log_debug(&c->lctx, "connecting");
@@ -395,9 +403,9 @@ out:
 	return err;
 }
 
-int tp_stream_send(struct sip_tp *tp, enum sip_transp t,
-		   const struct sa *dst, const char *host, struct buf *mb,
-		   sip_send_err_h *eh, void *arg, struct buf *udp_fb)
+int tp_stream_send(struct sip_tp *tp, enum sip_transp t, const struct sa *dst,
+                   const char *host, struct buf *mb, sip_send_err_h *eh,
+                   void *arg, struct buf *udp_fb)
 {
 	struct sip_conn *c;
 	int err;
@@ -436,12 +444,52 @@ static void conn_pong(struct sip_conn *c)
 	struct buf *b;
 	int err;
 
+	if (list_count(&c->wq))
+		return; /* not reading what we send: no use */
 	err = buf_alloc_copy(&b, crlf, sizeof(crlf));
 	if (!err)
 		err = conn_send(c, b, NULL, NULL, NULL);
 	mem_deref(b);
 	if (err && !c->closed)
 		conn_close(c, err);
+}
+
+/* A request over max_msg: answer 513 from its header section (when it
+ * is all here and readable), then close once that is written. */
+static bool conn_reply_513(struct sip_conn *c, const uint8_t *p, size_t n)
+{
+	const uint8_t *e = memmem(p, n, "\r\n\r\n", 4);
+	struct sip_msg *req = NULL;
+	struct buf *hb = NULL, *mb = NULL;
+	struct parse_err pe;
+	bool ok = false;
+
+	if (!e || (n >= 4 && !strncasecmp((const char *)p, "SIP/", 4)))
+		return false;
+	if (buf_alloc_copy(&hb, p, (size_t)(e - p) + 4) ||
+	    sip_msg_decode_lenient(&req, hb, false, &pe) || !req->req ||
+	    sip_resp_encode(&mb, req, 513, NULL, NULL, NULL, NULL))
+		goto out;
+	tp_trace("TX", c->t, &c->laddr, &c->peer, mb->b, mb->end);
+	if (conn_send(c, mb, NULL, NULL, NULL) || c->closed)
+		goto out;
+	ok = true;
+	c->tp->st.tx_msgs++;
+	c->tp->st.tx_bytes += mb->end;
+	c->draining = true;
+	tmr_cancel(&c->tmr);
+	if (!list_count(&c->wq)) {
+		conn_close(c, EMSGSIZE);
+		goto out;
+	}
+	(void)tmr_start(&c->tmr, c->tp->tmrl, c->tp->cf.connect_ms, conn_tmr_h,
+	                c);
+	conn_watch(c, 0);
+out:
+	mem_deref(mb);
+	mem_deref(req);
+	mem_deref(hb);
+	return ok;
 }
 
 /* Frame and deliver every complete message in the receive buffer. */
@@ -477,7 +525,7 @@ static void conn_parse(struct sip_conn *c, uint64_t now)
 			break;
 		c->ka_lf = 0;
 		err = sip_frame(p, n, &c->scanned, &len, &ka, tp->cf.max_hdr,
-				tp->cf.max_msg);
+		                tp->cf.max_msg);
 		if (err == ENODATA)
 			break;
 		if (!err && (!len || ka + len > n))
@@ -485,9 +533,10 @@ static void conn_parse(struct sip_conn *c, uint64_t now)
 		if (err) {
 			tp->st.rx_bad++;
 			tp_log_rl(tp, LOG_LVL_NOTICE, &c->lctx,
-				  "cannot frame stream (%s): closing",
-				  err_str(err));
-			conn_close(c, err);
+			          "cannot frame stream (%s): closing",
+			          err_str(err));
+			if (err != EMSGSIZE || !conn_reply_513(c, p, n))
+				conn_close(c, err);
 			return;
 		}
 		c->scanned = 0;
@@ -495,13 +544,15 @@ static void conn_parse(struct sip_conn *c, uint64_t now)
 		off += ka + len;
 		if (err) {
 			tp_log_rl(tp, LOG_LVL_WARN, &c->lctx,
-				  "message dropped: %s", err_str(err));
+			          "message dropped: %s", err_str(err));
 			continue;
 		}
 		tp_deliver(tp, b, c->t, &c->peer, &c->laddr, c, now);
 	}
 	if (off)
 		buf_consume(rb, off);
+	if (!rb->end && rb->size > 4 * TP_RB_MIN)
+		(void)buf_resize(rb, TP_RB_MIN); /* after a large message */
 }
 
 static void conn_read(struct sip_conn *c)
@@ -510,7 +561,7 @@ static void conn_read(struct sip_conn *c)
 	struct buf *rb = c->rb;
 	size_t cap = (size_t)tp->cf.max_msg + RB_SLACK;
 
-	for (int i = 0; !c->closed; i++) {
+	for (int i = 0; !c->closed && !c->draining; i++) {
 		size_t space;
 		long r;
 		int err = 0, want = 0;
@@ -536,7 +587,7 @@ static void conn_read(struct sip_conn *c)
 		} else {
 			do
 				r = recv(c->fd, rb->b + rb->end, space,
-					 MSG_DONTWAIT);
+				         MSG_DONTWAIT);
 			while (r < 0 && errno == EINTR);
 			if (r < 0)
 				err = errno == EWOULDBLOCK ? EAGAIN : errno;
@@ -548,7 +599,7 @@ static void conn_read(struct sip_conn *c)
 		if (r < 0) {
 			if (err != EAGAIN) {
 				tp_log_rl(tp, LOG_LVL_INFO, &c->lctx,
-					  "receive: %s", err_str(err));
+				          "receive: %s", err_str(err));
 				conn_close(c, err);
 			} else if (want == FD_WRITE) {
 				c->rd_wants_write = true;
@@ -581,8 +632,8 @@ static void conn_fd_h(int flags, void *arg)
 		if (!e)
 			e = conn_established(c);
 		if (e) {
-			tp_log_rl(c->tp, LOG_LVL_INFO, &c->lctx,
-				  "connect: %s", err_str(e));
+			tp_log_rl(c->tp, LOG_LVL_INFO, &c->lctx, "connect: %s",
+			          err_str(e));
 			conn_close(c, e);
 			goto out;
 		}
@@ -626,13 +677,13 @@ static void lsnr_accept(int flags, void *arg)
 
 		peer.len = sizeof(peer.u);
 		fd = accept4(l->fd, &peer.u.sa, &peer.len,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		             SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				tp_log_rl(tp, LOG_LVL_WARN, NULL, "accept: %s",
-					  err_str(errno));
+				          err_str(errno));
 			return;
 		}
 		if (tp->nconns >= tp->cf.max_conns) {
@@ -640,8 +691,8 @@ static void lsnr_accept(int flags, void *arg)
 
 			tp_peer_print(&lctx, l->t, &peer);
 			tp_log_rl(tp, LOG_LVL_WARN, &lctx,
-				  "connection limit (%u) reached: refused",
-				  tp->cf.max_conns);
+			          "connection limit (%u) reached: refused",
+			          tp->cf.max_conns);
 			close(fd);
 			continue;
 		}
@@ -652,13 +703,13 @@ static void lsnr_accept(int flags, void *arg)
 		err = conn_established(c);
 		if (!err && !c->ready)
 			err = tmr_start(&c->tmr, tp->tmrl, tp->cf.connect_ms,
-					conn_tmr_h, c);
+			                conn_tmr_h, c);
 		if (!err) {
 			conn_watch(c, 0);
 			continue;
 		}
 		tp_log_rl(tp, LOG_LVL_WARN, &c->lctx, "accept: %s",
-			  err_str(err));
+		          err_str(err));
 		conn_close(c, err);
 	}
 }
@@ -672,8 +723,8 @@ int tp_stream_listen(struct tp_lsnr *l)
 		return errno;
 	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
 		return errno;
-	if (af == AF_INET6 && setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY,
-					 &on, sizeof(on)) < 0)
+	if (af == AF_INET6 &&
+	    setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 		return errno;
 	if (bind(l->fd, &l->laddr.u.sa, l->laddr.len) < 0)
 		return errno;

@@ -1,13 +1,12 @@
-/* sip/tp_tls.c - TLS over the stream transport, OpenSSL 3 (RFC 3261 26.2, RFC 5246/8446, RFC 6066 3) */
+/* sip/tp_tls.c - TLS streams on OpenSSL 3 (RFC 3261 26.2, RFC 6066 3) */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "../base/loop.h"
 #include "../base/mem.h"
@@ -42,7 +41,7 @@ static void ssl_errstr(char *buf, size_t size)
 
 		ERR_error_string_n(e, s, sizeof(s));
 		pos += (size_t)snprintf(buf + pos, size - pos, "%s%s",
-					pos ? "; " : "", s);
+		                        pos ? "; " : "", s);
 	}
 	ERR_clear_error();
 	if (!buf[0])
@@ -53,18 +52,18 @@ static void ctx_common(SSL_CTX *ctx)
 {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-				      SSL_MODE_RELEASE_BUFFERS);
+	                          SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	                          SSL_MODE_RELEASE_BUFFERS);
 	/* a peer that drops TCP without close_notify: plain EOF */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 }
 
 static int ctx_cert(SSL_CTX *ctx, const struct sip_tp *tp, char *ebuf,
-		    size_t esize)
+                    size_t esize)
 {
 	if (SSL_CTX_use_certificate_chain_file(ctx, tp->cf.tls_cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, tp->cf.tls_key,
-					SSL_FILETYPE_PEM) != 1 ||
+	                                SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		ssl_errstr(ebuf, esize);
 		return EINVAL;
@@ -99,29 +98,27 @@ int tp_tls_srv_init(struct sip_tp *tp)
 	err = ctx_cert(ctx, tp, ebuf, sizeof(ebuf));
 	if (err) {
 		log_warn(&tp->lctx, "TLS certificate %s / key %s: %s",
-			 tp->cf.tls_cert, tp->cf.tls_key, ebuf);
+		         tp->cf.tls_cert, tp->cf.tls_key, ebuf);
 		goto out;
 	}
-	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx,
-					     sizeof(sid_ctx) - 1);
+	(void)SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (tp->cf.tls_verify_client) {
-		STACK_OF(X509_NAME) *names;
+		STACK_OF(X509_NAME) * names;
 
 		if (SSL_CTX_load_verify_locations(ctx, tp->cf.tls_ca, NULL) !=
 		    1) {
 			ssl_errstr(ebuf, sizeof(ebuf));
 			log_warn(&tp->lctx, "TLS CA %s: %s", tp->cf.tls_ca,
-				 ebuf);
+			         ebuf);
 			err = EINVAL;
 			goto out;
 		}
 		names = SSL_load_client_CA_file(tp->cf.tls_ca);
 		if (names)
 			SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx,
-				   SSL_VERIFY_PEER |
-					   SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-				   NULL);
+		SSL_CTX_set_verify(
+		    ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+		    NULL);
 	}
 	sigpipe_ignore();
 out:
@@ -152,20 +149,20 @@ int tp_tls_cli_init(struct sip_tp *tp)
 		err = ctx_cert(ctx, tp, ebuf, sizeof(ebuf));
 		if (err) {
 			log_warn(&tp->lctx, "TLS certificate %s / key %s: %s",
-				 tp->cf.tls_cert, tp->cf.tls_key, ebuf);
+			         tp->cf.tls_cert, tp->cf.tls_key, ebuf);
 			goto out;
 		}
 	}
 	if (tp->cf.tls_verify_server) {
 		int ok = tp->cf.tls_ca ? SSL_CTX_load_verify_locations(
-						 ctx, tp->cf.tls_ca, NULL)
-				       : SSL_CTX_set_default_verify_paths(ctx);
+		                             ctx, tp->cf.tls_ca, NULL)
+		                       : SSL_CTX_set_default_verify_paths(ctx);
 
 		if (ok != 1) {
 			ssl_errstr(ebuf, sizeof(ebuf));
 			log_warn(&tp->lctx, "TLS CA %s: %s",
-				 tp->cf.tls_ca ? tp->cf.tls_ca : "(system)",
-				 ebuf);
+			         tp->cf.tls_ca ? tp->cf.tls_ca : "(system)",
+			         ebuf);
 			err = EINVAL;
 			goto out;
 		}
@@ -240,7 +237,7 @@ int tp_tls_conn_init(struct sip_conn *c)
 			else if (sa_ntop(&c->peer, ip, sizeof(ip)))
 				ip[0] = '\0';
 			if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
-							  ip) != 1)
+			                                  ip) != 1)
 				err = EINVAL;
 		}
 	}
@@ -296,11 +293,11 @@ static int ssl_fail(struct sip_conn *c, int r, int *want, const char *what)
 		vr = SSL_get_verify_result(c->ssl);
 		if (vr != X509_V_OK)
 			tp_log_rl(c->tp, LOG_LVL_NOTICE, &c->lctx,
-				  "TLS %s: %s (certificate: %s)", what, ebuf,
-				  X509_verify_cert_error_string(vr));
+			          "TLS %s: %s (certificate: %s)", what, ebuf,
+			          X509_verify_cert_error_string(vr));
 		else
-			tp_log_rl(c->tp, LOG_LVL_NOTICE, &c->lctx,
-				  "TLS %s: %s", what, ebuf);
+			tp_log_rl(c->tp, LOG_LVL_NOTICE, &c->lctx, "TLS %s: %s",
+			          what, ebuf);
 		return EPROTO;
 	}
 }
@@ -314,14 +311,13 @@ int tp_tls_handshake(struct sip_conn *c, int *want)
 	r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
 		log_debug(&c->lctx, "TLS %s %s", SSL_get_version(c->ssl),
-			  SSL_get_cipher_name(c->ssl));
+		          SSL_get_cipher_name(c->ssl));
 		return 0;
 	}
 	return ssl_fail(c, r, want, "handshake");
 }
 
-long tp_tls_read(struct sip_conn *c, uint8_t *p, size_t n, int *err,
-		 int *want)
+long tp_tls_read(struct sip_conn *c, uint8_t *p, size_t n, int *err, int *want)
 {
 	int r;
 
@@ -337,7 +333,7 @@ long tp_tls_read(struct sip_conn *c, uint8_t *p, size_t n, int *err,
 }
 
 long tp_tls_write(struct sip_conn *c, const uint8_t *p, size_t n, int *err,
-		  int *want)
+                  int *want)
 {
 	int r;
 

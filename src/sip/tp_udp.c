@@ -31,7 +31,7 @@ static bool is_keepalive(const uint8_t *p, size_t n)
 
 /* The local address a datagram arrived on (wildcard listeners). */
 static void pktinfo_dst(const struct tp_lsnr *l, struct msghdr *mh,
-			struct sa *dst)
+                        struct sa *dst)
 {
 	*dst = l->laddr;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
@@ -55,8 +55,8 @@ static void pktinfo_dst(const struct tp_lsnr *l, struct msghdr *mh,
 	}
 }
 
-static void udp_datagram(struct tp_lsnr *l, struct mmsghdr *mm,
-			 struct sa *src, uint64_t now)
+static void udp_datagram(struct tp_lsnr *l, struct mmsghdr *mm, struct sa *src,
+                         uint64_t now)
 {
 	struct sip_tp *tp = l->tp;
 	const uint8_t *p = mm->msg_hdr.msg_iov->iov_base;
@@ -75,7 +75,7 @@ static void udp_datagram(struct tp_lsnr *l, struct mmsghdr *mm,
 		tp->st.rx_bad++;
 		tp_peer_print(&lctx, SIP_TRANSP_UDP, src);
 		tp_log_rl(tp, LOG_LVL_NOTICE, &lctx,
-			  "datagram over %u octets dropped", tp->cf.max_msg);
+		          "datagram over %u octets dropped", tp->cf.max_msg);
 		return;
 	}
 	if (l->wildcard)
@@ -85,7 +85,7 @@ static void udp_datagram(struct tp_lsnr *l, struct mmsghdr *mm,
 	err = buf_alloc_copy(&b, p, n);
 	if (err) {
 		tp_log_rl(tp, LOG_LVL_WARN, NULL, "datagram dropped: %s",
-			  err_str(err));
+		          err_str(err));
 		return;
 	}
 	tp_deliver(tp, b, SIP_TRANSP_UDP, src, &dst, NULL, now);
@@ -129,7 +129,7 @@ static void udp_recv(int flags, void *arg)
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
 				tp_log_rl(tp, LOG_LVL_WARN, NULL,
-					  "UDP receive: %s", err_str(errno));
+				          "UDP receive: %s", err_str(errno));
 			return;
 		}
 		now = tmrl_now(tp->tmrl);
@@ -165,16 +165,16 @@ int tp_udp_listen(struct tp_lsnr *l)
 	l->fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
 		return errno;
-	if (af == AF_INET6 && setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY,
-					 &on, sizeof(on)) < 0)
+	if (af == AF_INET6 &&
+	    setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 		return errno;
 	if (l->wildcard) {
 		if (af == AF_INET)
 			err = setsockopt(l->fd, IPPROTO_IP, IP_PKTINFO, &on,
-					 sizeof(on));
+			                 sizeof(on));
 		else
-			err = setsockopt(l->fd, IPPROTO_IPV6,
-					 IPV6_RECVPKTINFO, &on, sizeof(on));
+			err = setsockopt(l->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
+			                 &on, sizeof(on));
 		if (err < 0)
 			return errno;
 	}
@@ -192,7 +192,7 @@ int tp_udp_listen(struct tp_lsnr *l)
  * socket buffer loses the datagram like the network would (the
  * transaction layer retransmits). */
 int tp_udp_send(struct sip_tp *tp, const struct sa *dst, const uint8_t *p,
-		size_t n)
+                size_t n)
 {
 	const struct tp_lsnr *l;
 	ssize_t r;
@@ -204,15 +204,15 @@ int tp_udp_send(struct sip_tp *tp, const struct sa *dst, const uint8_t *p,
 	if (!l)
 		return EAFNOSUPPORT;
 	do
-		r = sendto(l->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-			   &dst->u.sa, dst->len);
+		r = sendto(l->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL, &dst->u.sa,
+		           dst->len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		err = errno;
 		if (err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS)
 			return err;
 		tp_log_rl(tp, LOG_LVL_WARN, NULL, "UDP send: %s (dropped)",
-			  err_str(err));
+		          err_str(err));
 	}
 	tp->st.tx_msgs++;
 	tp->st.tx_bytes += n;

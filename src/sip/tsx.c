@@ -1,4 +1,4 @@
-/* sip/tsx.c - transaction layer: tables, dispatch, response routing (RFC 3261 17, 18.2.2, RFC 3581) */
+/* sip/tsx.c - transaction tables, dispatch (RFC 3261 17, 18.2.2, RFC 3581) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +20,8 @@ static void tsxl_destroy(void *data)
 }
 
 int sip_tsxl_alloc(struct sip_tsxl **tlp, struct tmrl *tmrl,
-		   const struct sip_tp_ops *ops, void *tpctx,
-		   const struct sip_timers *timers, sip_req_h *reqh,
-		   void *arg)
+                   const struct sip_tp_ops *ops, void *tpctx,
+                   const struct sip_timers *timers, sip_req_h *reqh, void *arg)
 {
 	struct sip_tsxl *tl;
 	int err;
@@ -72,7 +71,7 @@ int sip_tsxl_recv(struct sip_tsxl *tl, struct sip_msg *msg)
 }
 
 int sip_tsxl_send(struct sip_tsxl *tl, const struct sip_dst *dst,
-		  struct buf *mb)
+                  struct buf *mb)
 {
 	if (!tl || !dst || !mb)
 		return EINVAL;
@@ -168,7 +167,7 @@ static uint16_t via_port(const struct sip_via *v)
 	if (v->port)
 		return v->port;
 	return sip_transp_port(v->tp != SIP_TRANSP_NONE ? v->tp
-							: SIP_TRANSP_UDP);
+	                                                : SIP_TRANSP_UDP);
 }
 
 bool sip_tsx_sentby_eq(const struct sip_via *a, const struct sip_via *b)
@@ -202,24 +201,23 @@ static void pl_copy_trunc(char *buf, size_t size, const struct pl *pl)
 }
 
 void sip_tsx_lctx_init(struct log_ctx *lctx, const struct sip_msg *msg,
-		       const struct sip_dst *dst)
+                       const struct sip_dst *dst)
 {
 	char addr[56];
 
 	memset(lctx, 0, sizeof(*lctx));
 	if (msg) {
-		pl_copy_trunc(lctx->callid, sizeof(lctx->callid),
-			      &msg->callid);
+		pl_copy_trunc(lctx->callid, sizeof(lctx->callid), &msg->callid);
 		pl_copy_trunc(lctx->branch, sizeof(lctx->branch),
-			      &msg->via.branch);
+		              &msg->via.branch);
 	}
 	if (dst && !sa_print(&dst->addr, addr, sizeof(addr)))
 		snprintf(lctx->peer, sizeof(lctx->peer), "%s:%s",
-			 tp_lname(dst->tp), addr);
+		         tp_lname(dst->tp), addr);
 }
 
-int sip_tsx_send(struct sip_tsxl *tl, const struct sip_dst *dst,
-		 struct buf *mb, sip_send_err_h *eh, void *arg)
+int sip_tsx_send(struct sip_tsxl *tl, const struct sip_dst *dst, struct buf *mb,
+                 sip_send_err_h *eh, void *arg)
 {
 	return tl->ops->send(tl->tpctx, dst, mb, eh, arg);
 }

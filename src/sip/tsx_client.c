@@ -1,4 +1,4 @@
-/* sip/tsx_client.c - client transactions, ACK and CANCEL (RFC 3261 17.1, 9.1, RFC 6026 7.2) */
+/* sip/tsx_client.c - client transactions (RFC 3261 17.1, 9.1, RFC 6026) */
 #include <errno.h>
 #include <string.h>
 
@@ -17,19 +17,19 @@ enum cstate {
 };
 
 struct sip_ctsx {
-	struct le he;          /* in tl->cht while live */
-	struct sip_tsxl *tl;   /* borrowed; NULL once terminated */
-	struct sip_msg *req;   /* decoded copy of what we sent */
-	struct buf *mb;        /* the request as sent (retransmissions) */
-	struct buf *ack;       /* ACK for a non-2xx final */
+	struct le he;        /* in tl->cht while live */
+	struct sip_tsxl *tl; /* borrowed; NULL once terminated */
+	struct sip_msg *req; /* decoded copy of what we sent */
+	struct buf *mb;      /* the request as sent (retransmissions) */
+	struct buf *ack;     /* ACK for a non-2xx final */
 	struct sip_dst dst;
-	struct tmr tmr_retx;   /* A, E */
-	struct tmr tmr_end;    /* B, F, D, K, M; 64*T1 after CANCEL */
+	struct tmr tmr_retx; /* A, E */
+	struct tmr tmr_end;  /* B, F, D, K, M; 64*T1 after CANCEL */
 	uint32_t retx_ms;
 	enum cstate state;
 	bool invite;
 	bool reliable;
-	bool cancel_pending;   /* CANCEL waits for a provisional */
+	bool cancel_pending; /* CANCEL waits for a provisional */
 	bool cancel_sent;
 	char *cancel_reason;
 	sip_ctsx_resp_h *h;
@@ -85,7 +85,7 @@ static void send_err_h(int err, void *arg)
 	 * it as a 503). After a final only an ACK can have failed. */
 	if (ct->state == C_COMPLETED || ct->state == C_ACCEPTED) {
 		log_debug(&ct->lctx, "send failed after final: %s",
-			  err_str(err));
+		          err_str(err));
 		return;
 	}
 	log_notice(&ct->lctx, "transport error: %s", err_str(err));
@@ -116,11 +116,11 @@ static void tmr_retx_h(void *arg)
 	}
 	/* The timer just left the heap: restarting it needs no memory. */
 	(void)tmr_start(&ct->tmr_retx, ct->tl->tmrl, ct->retx_ms, tmr_retx_h,
-			ct);
+	                ct);
 	err = send_req(ct, ct->mb);
 	if (err && err != ENOMEM) {
 		log_notice(&ct->lctx, "retransmission failed: %s",
-			   err_str(err));
+		           err_str(err));
 		terminate(ct, err);
 	}
 }
@@ -137,7 +137,7 @@ static void tmr_end_h(void *arg)
 			log_notice(&ct->lctx, "no final after CANCEL");
 		else
 			log_notice(&ct->lctx, "no response (Timer %c)",
-				   ct->invite ? 'B' : 'F');
+			           ct->invite ? 'B' : 'F');
 		terminate(ct, ETIMEDOUT);
 		break;
 	default: /* Timer D, K, M */
@@ -148,7 +148,7 @@ static void tmr_end_h(void *arg)
 
 /* Append every header with id as its own line. */
 static int print_hdrs(struct buf *mb, const struct sip_msg *msg,
-		      enum sip_hdrid id)
+                      enum sip_hdrid id)
 {
 	int err = 0;
 
@@ -162,8 +162,8 @@ static int print_hdrs(struct buf *mb, const struct sip_msg *msg,
  * top Via, Route set, From, Call-ID and CSeq number of the request; To
  * from the response for ACK, from the request for CANCEL. */
 static int build_hop(struct buf **mbp, const struct sip_msg *req,
-		     const char *met, const struct sip_msg *rsp,
-		     const char *reason)
+                     const char *met, const struct sip_msg *rsp,
+                     const char *reason)
 {
 	const struct sip_hdr *to = sip_msg_hdr(rsp ? rsp : req, SIP_HDR_TO);
 	const struct sip_hdr *from = sip_msg_hdr(req, SIP_HDR_FROM);
@@ -177,7 +177,7 @@ static int build_hop(struct buf **mbp, const struct sip_msg *req,
 	if (err)
 		return err;
 	err = buf_printf(mb, "%s %.*s SIP/2.0\r\nVia: %.*s\r\n", met,
-			 PL_PRINT(&req->ruri), PL_PRINT(&req->via.val));
+	                 PL_PRINT(&req->ruri), PL_PRINT(&req->via.val));
 	if (!err)
 		err = print_hdrs(mb, req, SIP_HDR_ROUTE);
 	if (!err)
@@ -204,8 +204,8 @@ static int build_hop(struct buf **mbp, const struct sip_msg *req,
 }
 
 static int ctsx_new(struct sip_ctsx **ctp, struct sip_tsxl *tl,
-		    const struct sip_dst *dst, struct buf *mb,
-		    sip_ctsx_resp_h *h, void *arg)
+                    const struct sip_dst *dst, struct buf *mb,
+                    sip_ctsx_resp_h *h, void *arg)
 {
 	struct sip_ctsx *ct;
 	struct buf *copy = NULL;
@@ -234,7 +234,6 @@ static int ctsx_new(struct sip_ctsx **ctp, struct sip_tsxl *tl,
 		goto out;
 	}
 	ct->req->tp = dst->tp;
-	ct->req->dst = dst->addr;
 	ct->mb = mem_ref(mb);
 	ct->invite = sip_msg_is(ct->req, "INVITE");
 	ct->state = ct->invite ? C_CALLING : C_TRYING;
@@ -243,12 +242,12 @@ static int ctsx_new(struct sip_ctsx **ctp, struct sip_tsxl *tl,
 	sip_tsx_lctx_init(&ct->lctx, ct->req, dst);
 
 	/* Timer A/E only over unreliable transports; B/F always. */
-	err = tmr_start(&ct->tmr_end, tl->tmrl, sip_tsx_64t1(tl), tmr_end_h,
-			ct);
+	err =
+	    tmr_start(&ct->tmr_end, tl->tmrl, sip_tsx_64t1(tl), tmr_end_h, ct);
 	if (!err && !ct->reliable) {
 		ct->retx_ms = tl->t.t1;
 		err = tmr_start(&ct->tmr_retx, tl->tmrl, ct->retx_ms,
-				tmr_retx_h, ct);
+		                tmr_retx_h, ct);
 	}
 	if (err)
 		goto out;
@@ -271,8 +270,8 @@ out:
 }
 
 int sip_ctsx_alloc(struct sip_ctsx **ctp, struct sip_tsxl *tl,
-		   const struct sip_dst *dst, struct buf *mb,
-		   sip_ctsx_resp_h *h, void *arg)
+                   const struct sip_dst *dst, struct buf *mb,
+                   sip_ctsx_resp_h *h, void *arg)
 {
 	struct sip_ctsx *ct;
 	int err;
@@ -302,16 +301,16 @@ static int send_cancel(struct sip_ctsx *ct)
 	if (err)
 		goto out;
 	/* 9.1: no final 64*T1 after the CANCEL: give up on the INVITE. */
-	err = tmr_start(&ct->tmr_end, tl->tmrl, sip_tsx_64t1(tl), tmr_end_h,
-			ct);
+	err =
+	    tmr_start(&ct->tmr_end, tl->tmrl, sip_tsx_64t1(tl), tmr_end_h, ct);
 	if (err)
 		goto out;
 	err = ctsx_new(&cc, tl, &ct->dst, mb, NULL, NULL);
 	if (err) {
 		/* Put Timer B back as it was (its slot is still ours). */
 		if (running)
-			(void)tmr_start(&ct->tmr_end, tl->tmrl, left,
-					tmr_end_h, ct);
+			(void)tmr_start(&ct->tmr_end, tl->tmrl, left, tmr_end_h,
+			                ct);
 		else
 			tmr_cancel(&ct->tmr_end);
 		goto out;
@@ -410,7 +409,7 @@ static int ict_recv(struct sip_ctsx *ct, const struct sip_msg *rsp)
 				return err;
 			if (err)
 				log_warn(&ct->lctx, "cannot send CANCEL: %s",
-					 err_str(err));
+				         err_str(err));
 		}
 		ct->state = C_PROCEEDING;
 		tmr_cancel(&ct->tmr_retx);
@@ -423,7 +422,7 @@ static int ict_recv(struct sip_ctsx *ct, const struct sip_msg *rsp)
 	if (scode < 300) {
 		/* Timer M absorbs-and-forwards further 2xx. */
 		err = tmr_start(&ct->tmr_end, tl->tmrl, sip_tsx_64t1(tl),
-				tmr_end_h, ct);
+		                tmr_end_h, ct);
 		if (err)
 			return err;
 		tmr_cancel(&ct->tmr_retx);
@@ -439,7 +438,7 @@ static int ict_recv(struct sip_ctsx *ct, const struct sip_msg *rsp)
 		return err;
 	if (!ct->reliable) {
 		err = tmr_start(&ct->tmr_end, tl->tmrl, SIP_TSX_TIMER_D,
-				tmr_end_h, ct);
+		                tmr_end_h, ct);
 		if (err) {
 			ct->ack = mem_deref(ct->ack);
 			return err;
@@ -477,8 +476,8 @@ static int nict_recv(struct sip_ctsx *ct, const struct sip_msg *rsp)
 	if (ct->reliable) {
 		tmr_cancel(&ct->tmr_end);
 	} else {
-		err = tmr_start(&ct->tmr_end, tl->tmrl, tl->t.t4, tmr_end_h,
-				ct);
+		err =
+		    tmr_start(&ct->tmr_end, tl->tmrl, tl->t.t4, tmr_end_h, ct);
 		if (err)
 			return err;
 	}
@@ -490,11 +489,10 @@ static int nict_recv(struct sip_ctsx *ct, const struct sip_msg *rsp)
 }
 
 static struct sip_ctsx *find(const struct sip_tsxl *tl,
-			     const struct sip_msg *rsp)
+                             const struct sip_msg *rsp)
 {
 	/* 17.1.3: top Via branch and CSeq method. */
-	LIST_FOREACH(hash_list(tl->cht, pl_hash_ci(&rsp->via.branch)), le)
-	{
+	LIST_FOREACH(hash_list(tl->cht, pl_hash_ci(&rsp->via.branch)), le) {
 		struct sip_ctsx *ct = le->data;
 
 		if (!pl_casecmp(&ct->req->via.branch, &rsp->via.branch) &&
@@ -522,8 +520,7 @@ int sip_tsx_client_recv(struct sip_tsxl *tl, struct sip_msg *msg)
 
 void sip_tsx_client_flush(struct sip_tsxl *tl)
 {
-	HASH_FOREACH(tl->cht, i, le)
-	{
+	HASH_FOREACH(tl->cht, i, le) {
 		terminate(le->data, 0);
 	}
 }

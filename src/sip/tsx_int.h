@@ -36,9 +36,9 @@ struct sip_tsxl {
 bool sip_tsx_branch_is_rfc3261(const struct pl *branch);
 bool sip_tsx_sentby_eq(const struct sip_via *a, const struct sip_via *b);
 void sip_tsx_lctx_init(struct log_ctx *lctx, const struct sip_msg *msg,
-		       const struct sip_dst *dst);
-int sip_tsx_send(struct sip_tsxl *tl, const struct sip_dst *dst,
-		 struct buf *mb, sip_send_err_h *eh, void *arg);
+                       const struct sip_dst *dst);
+int sip_tsx_send(struct sip_tsxl *tl, const struct sip_dst *dst, struct buf *mb,
+                 sip_send_err_h *eh, void *arg);
 uint32_t sip_tsx_64t1(const struct sip_tsxl *tl);
 
 /* tsx_server.c: 0 when msg was a retransmission or an ACK handled by a

@@ -18,21 +18,21 @@ enum sstate {
 };
 
 struct sip_stsx {
-	struct le he;          /* in tl->sht while live */
-	struct sip_tsxl *tl;   /* borrowed; NULL once terminated */
-	struct sip_msg *req;   /* the request that created us */
-	struct sip_dst dst;    /* where responses go */
-	struct buf *resp;      /* last response sent */
-	struct tmr tmr_retx;   /* G */
-	struct tmr tmr_end;    /* H, I, J, L */
+	struct le he;        /* in tl->sht while live */
+	struct sip_tsxl *tl; /* borrowed; NULL once terminated */
+	struct sip_msg *req; /* the request that created us */
+	struct sip_dst dst;  /* where responses go */
+	struct buf *resp;    /* last response sent */
+	struct tmr tmr_retx; /* G */
+	struct tmr tmr_end;  /* H, I, J, L */
 	uint32_t retx_ms;
 	enum sstate state;
-	uint16_t status;       /* highest status sent */
+	uint16_t status; /* highest status sent */
 	bool invite;
-	bool rfc2543;          /* matched by the RFC 2543 rules */
+	bool rfc2543; /* matched by the RFC 2543 rules */
 	bool reliable;
-	char *totag;           /* To tag of our own responses */
-	char *rsp_totag;       /* RFC 2543: To tag of the final sent */
+	char *totag;     /* To tag of our own responses */
+	char *rsp_totag; /* RFC 2543: To tag of the final sent */
 	sip_stsx_term_h *termh;
 	void *arg;
 	struct log_ctx lctx;
@@ -71,14 +71,15 @@ static bool via_eq_2543(const struct sip_via *a, const struct sip_via *b)
 
 /* RFC 3261 17.2.3, second part: transactions of RFC 2543 peers. */
 static bool match_2543(const struct sip_stsx *st, const struct sip_msg *msg,
-		       enum smatch m)
+                       enum smatch m)
 {
 	const struct sip_msg *r = st->req;
 
 	if (!st->rfc2543 || pl_cmp(&r->callid, &msg->callid) ||
 	    r->cseq.num != msg->cseq.num ||
 	    pl_casecmp(&r->from.tag, &msg->from.tag) ||
-	    !via_eq_2543(&r->via, &msg->via) || !sip_uri_cmp(&r->uri, &msg->uri))
+	    !via_eq_2543(&r->via, &msg->via) ||
+	    !sip_uri_cmp(&r->uri, &msg->uri))
 		return false;
 	switch (m) {
 	case M_ACK: {
@@ -100,7 +101,7 @@ static bool match_2543(const struct sip_stsx *st, const struct sip_msg *msg,
 
 /* RFC 3261 17.2.3: branch, sent-by, and method (ACK goes with INVITE). */
 static bool match_3261(const struct sip_stsx *st, const struct sip_msg *msg,
-		       enum smatch m)
+                       enum smatch m)
 {
 	const struct sip_msg *r = st->req;
 
@@ -113,12 +114,11 @@ static bool match_3261(const struct sip_stsx *st, const struct sip_msg *msg,
 }
 
 static struct sip_stsx *find(const struct sip_tsxl *tl,
-			     const struct sip_msg *msg, enum smatch m)
+                             const struct sip_msg *msg, enum smatch m)
 {
 	bool rfc2543 = !sip_tsx_branch_is_rfc3261(&msg->via.branch);
 
-	LIST_FOREACH(hash_list(tl->sht, skey(msg, rfc2543)), le)
-	{
+	LIST_FOREACH(hash_list(tl->sht, skey(msg, rfc2543)), le) {
 		struct sip_stsx *st = le->data;
 
 		if (rfc2543 ? match_2543(st, msg, m) : match_3261(st, msg, m))
@@ -182,7 +182,7 @@ static void tmr_retx_h(void *arg)
 	/* Timer G: the final again, interval doubling up to T2. */
 	st->retx_ms = MIN(2 * st->retx_ms, t2);
 	(void)tmr_start(&st->tmr_retx, st->tl->tmrl, st->retx_ms, tmr_retx_h,
-			st);
+	                st);
 	err = send_resp(st, st->resp);
 	if (err)
 		resend_failed(st, err);
@@ -196,7 +196,7 @@ static void tmr_end_h(void *arg)
 	case S_COMPLETED:
 		if (st->invite) {
 			log_notice(&st->lctx, "no ACK for %u (Timer H)",
-				   st->status);
+			           st->status);
 			terminate(st, ETIMEDOUT);
 			break;
 		}
@@ -308,18 +308,18 @@ static int reply(struct sip_stsx *st, struct buf *mb, bool own)
 	if (next != st->state) {
 		if (next == S_ACCEPTED) {
 			err = tmr_start(&st->tmr_end, tl->tmrl,
-					sip_tsx_64t1(tl), tmr_end_h, st);
+			                sip_tsx_64t1(tl), tmr_end_h, st);
 		} else if (next == S_COMPLETED && st->invite) {
 			err = tmr_start(&st->tmr_end, tl->tmrl,
-					sip_tsx_64t1(tl), tmr_end_h, st);
+			                sip_tsx_64t1(tl), tmr_end_h, st);
 			if (!err && !st->reliable) {
 				st->retx_ms = tl->t.t1;
 				err = tmr_start(&st->tmr_retx, tl->tmrl,
-						st->retx_ms, tmr_retx_h, st);
+				                st->retx_ms, tmr_retx_h, st);
 			}
 		} else if (next == S_COMPLETED && !st->reliable) {
 			err = tmr_start(&st->tmr_end, tl->tmrl,
-					sip_tsx_64t1(tl), tmr_end_h, st);
+			                sip_tsx_64t1(tl), tmr_end_h, st);
 		}
 		if (err) {
 			tmr_cancel(&st->tmr_retx);
@@ -336,7 +336,7 @@ static int reply(struct sip_stsx *st, struct buf *mb, bool own)
 		}
 		if (err != ENOMEM) {
 			log_notice(&st->lctx, "cannot send %u: %s", scode,
-				   err_str(err));
+			           err_str(err));
 			terminate(st, 0); /* the caller learns it from us */
 		}
 		return err;
@@ -355,7 +355,7 @@ static int reply(struct sip_stsx *st, struct buf *mb, bool own)
 }
 
 int sip_stsx_alloc(struct sip_stsx **stp, struct sip_tsxl *tl,
-		   struct sip_msg *req)
+                   struct sip_msg *req)
 {
 	struct sip_stsx *st;
 	struct buf *mb = NULL;
@@ -397,8 +397,8 @@ int sip_stsx_alloc(struct sip_stsx **stp, struct sip_tsxl *tl,
 
 	if (st->invite) {
 		/* 17.2.1: 100 Trying, so the client stops retransmitting. */
-		err = sip_resp_encode(&mb, req, 100, NULL, NULL, NULL, "%s",
-				      "");
+		err =
+		    sip_resp_encode(&mb, req, 100, NULL, NULL, NULL, "%s", "");
 		if (!err)
 			err = reply(st, mb, true);
 		if (err) {
@@ -431,7 +431,7 @@ int sip_stsx_reply(struct sip_stsx *st, struct buf *mb)
 }
 
 static int vreplyb(struct sip_stsx *st, uint16_t scode, const char *reason,
-		   const struct pl *body, const char *fmt, va_list ap)
+                   const struct pl *body, const char *fmt, va_list ap)
 {
 	struct buf *hb = NULL, *mb = NULL;
 	int err = 0;
@@ -448,8 +448,8 @@ static int vreplyb(struct sip_stsx *st, uint16_t scode, const char *reason,
 			goto out;
 	}
 	err = sip_resp_encode(&mb, st->req, scode, reason, st->totag, body,
-			      "%.*s", hb ? (int)hb->end : 0,
-			      hb ? (const char *)hb->b : "");
+	                      "%.*s", hb ? (int)hb->end : 0,
+	                      hb ? (const char *)hb->b : "");
 	if (err)
 		goto out;
 	err = reply(st, mb, true);
@@ -460,7 +460,7 @@ out:
 }
 
 int sip_stsx_replyf(struct sip_stsx *st, uint16_t scode, const char *reason,
-		    const char *fmt, ...)
+                    const char *fmt, ...)
 {
 	va_list ap;
 	int err;
@@ -472,7 +472,7 @@ int sip_stsx_replyf(struct sip_stsx *st, uint16_t scode, const char *reason,
 }
 
 int sip_stsx_replyb(struct sip_stsx *st, uint16_t scode, const char *reason,
-		    const struct pl *body, const char *fmt, ...)
+                    const struct pl *body, const char *fmt, ...)
 {
 	va_list ap;
 	int err;
@@ -499,7 +499,7 @@ uint16_t sip_stsx_status(const struct sip_stsx *st)
 }
 
 struct sip_stsx *sip_stsx_find_invite(struct sip_tsxl *tl,
-				      const struct sip_msg *cancel)
+                                      const struct sip_msg *cancel)
 {
 	if (!tl || !cancel || !cancel->req)
 		return NULL;
@@ -538,7 +538,8 @@ static int recv_ack(struct sip_stsx *st)
 			terminate(st, 0);
 			return 0;
 		}
-		err = tmr_start(&st->tmr_end, tl->tmrl, tl->t.t4, tmr_end_h, st);
+		err =
+		    tmr_start(&st->tmr_end, tl->tmrl, tl->t.t4, tmr_end_h, st);
 		if (err)
 			return err;
 		st->state = S_CONFIRMED;
@@ -585,8 +586,7 @@ int sip_tsx_server_recv(struct sip_tsxl *tl, struct sip_msg *msg)
 
 void sip_tsx_server_flush(struct sip_tsxl *tl)
 {
-	HASH_FOREACH(tl->sht, i, le)
-	{
+	HASH_FOREACH(tl->sht, i, le) {
 		terminate(le->data, 0);
 	}
 }

@@ -59,11 +59,14 @@ static int lower(int c)
 /* Escaped slices equal after unescaping (RFC 3261 19.1.4). */
 static bool esc_eq(const struct pl *a, const struct pl *b, bool icase)
 {
-	const char *p = a->p, *pe = a->p + a->l;
-	const char *q = b->p, *qe = b->p + b->l;
+	const char *p, *pe, *q, *qe;
 
 	if (!a->l || !b->l)
 		return a->l == b->l;
+	p = a->p;
+	pe = a->p + a->l;
+	q = b->p;
+	qe = b->p + b->l;
 	for (;;) {
 		int x = esc_next(&p, pe), y = esc_next(&q, qe);
 
@@ -171,14 +174,8 @@ static bool uri_headers(const char *p, const char *e)
 static int decode_sip(struct sip_uri *uri, const char *p, const char *e,
 		      const char *base, struct parse_err *pe)
 {
-	const char *at = NULL, *h, *s;
+	const char *at = memrchr(p, '@', (size_t)(e - p)), *h, *s;
 
-	for (const char *q = e; q > p; q--) {
-		if (q[-1] == '@') {
-			at = q - 1;
-			break;
-		}
-	}
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		const char *ue = colon ? colon : at;
@@ -473,11 +470,13 @@ static bool host_eq(const struct sip_uri *a, const struct sip_uri *b)
 static bool param_find(const struct pl *params, const struct pl *name,
 		       struct pl *val, bool *has_val)
 {
-	struct piter it = {params->p, params->p + params->l};
+	struct piter it;
 	struct pl n;
 
 	if (!params->p)
 		return false;
+	it.p = params->p;
+	it.e = params->p + params->l;
 	while (piter_next(&it, &n, val, has_val)) {
 		if (esc_eq(&n, name, true))
 			return true;
@@ -524,11 +523,17 @@ static bool params_sub(const struct pl *a, const struct pl *b, bool all)
 /* All URI headers of a present and equal in b. */
 static bool headers_sub(const struct pl *a, const struct pl *b)
 {
-	const char *p = a->p, *e = a->p + a->l;
+	const char *p, *e;
 
+	if (!a->l)
+		return true;
+	if (!b->l)
+		return false;
+	p = a->p;
+	e = a->p + a->l;
 	while (p < e) {
 		const char *s = p, *eq, *amp = memchr(p, '&', (size_t)(e - p));
-		const char *q = b->p, *qe = b->p + b->l;
+		const char *q = b->p, *qe = b->p + b->l; /* b->l > 0 */
 		struct pl an, av;
 		bool found = false;
 

@@ -28,8 +28,8 @@ struct store_cq {
 };
 
 static const struct store_be *backends[] = {
-	&store_be_sqlite,
-	&store_be_mem,
+    &store_be_sqlite,
+    &store_be_mem,
 };
 
 static void op_destroy(void *data)
@@ -49,7 +49,7 @@ static void op_call(struct store_op *op)
 	case STORE_OP_USER_GET:
 		if (op->h.user_get)
 			op->h.user_get(op->err, op->err ? NULL : &op->u,
-				       op->arg);
+			               op->arg);
 		break;
 	}
 }
@@ -211,8 +211,8 @@ int store_open(struct store **stp, const char *uri, struct loop *loop)
 	}
 	if (!be) {
 		log_err(NULL,
-			"unknown store URI '%s' (expected sqlite:PATH or mem:)",
-			uri);
+		        "unknown store URI '%s' (expected sqlite:PATH or mem:)",
+		        uri);
 		return EINVAL;
 	}
 
@@ -255,7 +255,7 @@ static bool user_ok(const struct store_user *u)
 	       name_ok(u->domain, sizeof(u->domain)) &&
 	       strnlen(u->ha1_md5, sizeof(u->ha1_md5)) < sizeof(u->ha1_md5) &&
 	       strnlen(u->ha1_sha256, sizeof(u->ha1_sha256)) <
-		       sizeof(u->ha1_sha256);
+	           sizeof(u->ha1_sha256);
 }
 
 int store_domain_add(struct store *st, const char *domain)
@@ -308,7 +308,7 @@ int store_user_remove(struct store *st, const char *user, const char *domain)
 }
 
 int store_user_get(struct store *st, const char *user, const char *domain,
-		   struct store_user *u)
+                   struct store_user *u)
 {
 	if (!st || !user || !domain || !u)
 		return EINVAL;
@@ -316,7 +316,7 @@ int store_user_get(struct store *st, const char *user, const char *domain,
 }
 
 int store_user_list(struct store *st, const char *domain, store_user_h *h,
-		    void *arg)
+                    void *arg)
 {
 	if (!st || !h)
 		return EINVAL;
@@ -324,7 +324,7 @@ int store_user_list(struct store *st, const char *domain, store_user_h *h,
 }
 
 static bool bindings_ok(const char *aor, const struct store_binding *b,
-			uint32_t n)
+                        uint32_t n)
 {
 	if (!aor || !*aor || (n && !b))
 		return false;
@@ -375,20 +375,20 @@ static const char *str_pack(char **cursor, const char *s)
 }
 
 size_t store_bindings_size(const char *aor, const struct store_binding *b,
-			   uint32_t n)
+                           uint32_t n)
 {
 	size_t size = str_size(aor) + (size_t)n * sizeof(*b);
 
 	for (uint32_t i = 0; i < n; i++)
 		size += str_size(b[i].contact) + str_size(b[i].instance) +
-			str_size(b[i].callid) + str_size(b[i].path) +
-			str_size(b[i].received) + str_size(b[i].params) +
-			str_size(b[i].user_agent) + str_size(b[i].temp_gruu);
+		        str_size(b[i].callid) + str_size(b[i].path) +
+		        str_size(b[i].received) + str_size(b[i].params) +
+		        str_size(b[i].user_agent) + str_size(b[i].temp_gruu);
 	return size;
 }
 
 const char *store_bindings_pack(struct store_binding *dst, const char *aor,
-				const struct store_binding *b, uint32_t n)
+                                const struct store_binding *b, uint32_t n)
 {
 	char *cur = (char *)(dst + n);
 	const char *a = str_pack(&cur, aor);
@@ -411,8 +411,8 @@ const char *store_bindings_pack(struct store_binding *dst, const char *aor,
 }
 
 int store_reg_replace(struct store *st, const char *aor,
-		      const struct store_binding *bindings, uint32_t n,
-		      store_done_h *done, void *arg)
+                      const struct store_binding *bindings, uint32_t n,
+                      store_done_h *done, void *arg)
 {
 	struct store_op *op;
 	int err;
@@ -423,7 +423,7 @@ int store_reg_replace(struct store *st, const char *aor,
 		return E2BIG;
 
 	op = mem_zalloc(sizeof(*op) + store_bindings_size(aor, bindings, n),
-			op_destroy);
+	                op_destroy);
 	if (!op)
 		return ENOMEM;
 	op->type = STORE_OP_REG_REPLACE;
@@ -440,7 +440,7 @@ int store_reg_replace(struct store *st, const char *aor,
 }
 
 int store_reg_replace_sync(struct store *st, const char *aor,
-			   const struct store_binding *bindings, uint32_t n)
+                           const struct store_binding *bindings, uint32_t n)
 {
 	if (!st || !bindings_ok(aor, bindings, n))
 		return EINVAL;
@@ -450,15 +450,15 @@ int store_reg_replace_sync(struct store *st, const char *aor,
 }
 
 int store_reg_list(struct store *st, const char *aor, store_binding_h *h,
-		   void *arg)
+                   void *arg)
 {
 	if (!st || !h)
 		return EINVAL;
 	return st->be->reg_list(st, aor, h, arg);
 }
 
-int store_user_get_async(struct store *st, const char *user,
-			 const char *domain, store_user_get_h *h, void *arg)
+int store_user_get_async(struct store *st, const char *user, const char *domain,
+                         store_user_get_h *h, void *arg)
 {
 	struct store_op *op;
 	char *cur;
@@ -467,7 +467,7 @@ int store_user_get_async(struct store *st, const char *user,
 	if (!st || !user || !domain || !h)
 		return EINVAL;
 	op = mem_zalloc(sizeof(*op) + strlen(user) + strlen(domain) + 2,
-			op_destroy);
+	                op_destroy);
 	if (!op)
 		return ENOMEM;
 	op->type = STORE_OP_USER_GET;

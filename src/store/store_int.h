@@ -22,12 +22,12 @@ enum store_op_type {
 struct store_op {
 	struct store_op *next; /* in a queue (worker, completion) */
 	enum store_op_type type;
-	int err;               /* result */
+	int err; /* result */
 	union {
 		store_done_h *done;
 		store_user_get_h *user_get;
 	} h;
-	void *arg;             /* mem object or NULL; referenced */
+	void *arg; /* mem object or NULL; referenced */
 	/* STORE_OP_REG_REPLACE */
 	const char *aor;
 	struct store_binding *b; /* packed copies */
@@ -35,7 +35,7 @@ struct store_op {
 	/* STORE_OP_USER_GET */
 	const char *user;
 	const char *domain;
-	struct store_user u;   /* result */
+	struct store_user u; /* result */
 };
 
 /* A backend: every function gets the store; sync functions are called
@@ -55,15 +55,15 @@ struct store_be {
 	int (*user_add)(struct store *st, const struct store_user *u);
 	int (*user_update)(struct store *st, const struct store_user *u);
 	int (*user_remove)(struct store *st, const char *user,
-			   const char *domain);
+	                   const char *domain);
 	int (*user_get)(struct store *st, const char *user, const char *domain,
-			struct store_user *u);
-	int (*user_list)(struct store *st, const char *domain,
-			 store_user_h *h, void *arg);
+	                struct store_user *u);
+	int (*user_list)(struct store *st, const char *domain, store_user_h *h,
+	                 void *arg);
 	int (*reg_replace)(struct store *st, const char *aor,
-			   const struct store_binding *b, uint32_t n);
+	                   const struct store_binding *b, uint32_t n);
 	int (*reg_list)(struct store *st, const char *aor, store_binding_h *h,
-			void *arg);
+	                void *arg);
 	/* Optional: queue op for a worker thread (only when the store has a
 	 * loop). NULL: the op runs inline through the sync functions. The
 	 * worker hands finished ops to store_complete(). */
@@ -74,9 +74,9 @@ struct store_be {
 
 struct store {
 	const struct store_be *be;
-	void *bed;               /* backend data */
-	struct loop *loop;       /* NULL: synchronous use only */
-	struct store_cq *cq;     /* completions waiting for the loop */
+	void *bed;           /* backend data */
+	struct loop *loop;   /* NULL: synchronous use only */
+	struct store_cq *cq; /* completions waiting for the loop */
 };
 
 /* Hand a chain of executed ops (linked by next) to the loop thread; any
@@ -92,9 +92,9 @@ void store_complete(struct store *st, struct store_op *ops);
  * copied as ""); store_bindings_size() bytes in all. Returns the copied
  * aor, which every dst[i].aor points to. */
 size_t store_bindings_size(const char *aor, const struct store_binding *b,
-			   uint32_t n);
+                           uint32_t n);
 const char *store_bindings_pack(struct store_binding *dst, const char *aor,
-				const struct store_binding *b, uint32_t n);
+                                const struct store_binding *b, uint32_t n);
 
 /* Errno for an sqlite result code (store_sqlite.c). */
 int store_sqlite_errno(int rc);
@@ -102,6 +102,8 @@ int store_sqlite_errno(int rc);
 /* Fault injection for tests: make the next n sqlite group commits fail as
  * if COMMIT had returned an I/O error (0 = off). Any thread. */
 void store_sqlite_fail_commits(uint32_t n);
+/* Group commits done by every sqlite worker so far (tests: batching). */
+uint64_t store_sqlite_commit_count(void);
 
 extern const struct store_be store_be_sqlite;
 extern const struct store_be store_be_mem;

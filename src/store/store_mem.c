@@ -42,8 +42,7 @@ static void elem_destroy(void *data)
 
 static struct mdom *dom_find(struct mstore *ms, const char *name)
 {
-	LIST_FOREACH(&ms->domains, le)
-	{
+	LIST_FOREACH(&ms->domains, le) {
 		struct mdom *d = le->data;
 
 		if (!strcasecmp(d->name, name))
@@ -53,7 +52,7 @@ static struct mdom *dom_find(struct mstore *ms, const char *name)
 }
 
 static int user_cmp(const char *user, const char *domain,
-		    const struct store_user *u)
+                    const struct store_user *u)
 {
 	int c = strcasecmp(domain, u->domain);
 
@@ -61,10 +60,9 @@ static int user_cmp(const char *user, const char *domain,
 }
 
 static struct muser *user_find(struct mstore *ms, const char *user,
-			       const char *domain)
+                               const char *domain)
 {
-	LIST_FOREACH(&ms->users, le)
-	{
+	LIST_FOREACH(&ms->users, le) {
 		struct muser *mu = le->data;
 
 		if (!user_cmp(user, domain, &mu->u))
@@ -75,8 +73,7 @@ static struct muser *user_find(struct mstore *ms, const char *user,
 
 static struct maor *aor_find(struct mstore *ms, const char *aor)
 {
-	LIST_FOREACH(&ms->aors, le)
-	{
+	LIST_FOREACH(&ms->aors, le) {
 		struct maor *ma = le->data;
 
 		if (!strcmp(ma->aor, aor))
@@ -133,8 +130,7 @@ static int m_domain_add(struct store *st, const char *domain)
 		return ENOMEM;
 	strcpy(d->name, domain); /* length checked by store.c */
 
-	LIST_FOREACH(&ms->domains, le)
-	{
+	LIST_FOREACH(&ms->domains, le) {
 		struct mdom *o = le->data;
 
 		if (strcasecmp(domain, o->name) < 0) {
@@ -154,8 +150,7 @@ static int m_domain_remove(struct store *st, const char *domain)
 	if (!d)
 		return ENOENT;
 	/* the domain's users go with it */
-	LIST_FOREACH(&ms->users, le)
-	{
+	LIST_FOREACH(&ms->users, le) {
 		struct muser *mu = le->data;
 
 		if (!strcasecmp(mu->u.domain, domain))
@@ -175,8 +170,7 @@ static int m_domain_list(struct store *st, store_domain_h *h, void *arg)
 {
 	struct mstore *ms = st->bed;
 
-	LIST_FOREACH(&ms->domains, le)
-	{
+	LIST_FOREACH(&ms->domains, le) {
 		struct mdom *d = le->data;
 
 		h(d->name, arg);
@@ -198,8 +192,7 @@ static int m_user_add(struct store *st, const struct store_user *u)
 		return ENOMEM;
 	mu->u = *u;
 
-	LIST_FOREACH(&ms->users, le)
-	{
+	LIST_FOREACH(&ms->users, le) {
 		struct muser *o = le->data;
 
 		if (user_cmp(u->user, u->domain, &o->u) < 0) {
@@ -224,8 +217,7 @@ static int m_user_update(struct store *st, const struct store_user *u)
 	return 0;
 }
 
-static int m_user_remove(struct store *st, const char *user,
-			 const char *domain)
+static int m_user_remove(struct store *st, const char *user, const char *domain)
 {
 	struct muser *mu = user_find(st->bed, user, domain);
 
@@ -236,7 +228,7 @@ static int m_user_remove(struct store *st, const char *user,
 }
 
 static int m_user_get(struct store *st, const char *user, const char *domain,
-		      struct store_user *u)
+                      struct store_user *u)
 {
 	struct muser *mu = user_find(st->bed, user, domain);
 
@@ -247,12 +239,11 @@ static int m_user_get(struct store *st, const char *user, const char *domain,
 }
 
 static int m_user_list(struct store *st, const char *domain, store_user_h *h,
-		       void *arg)
+                       void *arg)
 {
 	struct mstore *ms = st->bed;
 
-	LIST_FOREACH(&ms->users, le)
-	{
+	LIST_FOREACH(&ms->users, le) {
 		struct muser *mu = le->data;
 
 		if (!domain || !strcasecmp(domain, mu->u.domain))
@@ -262,7 +253,7 @@ static int m_user_list(struct store *st, const char *domain, store_user_h *h,
 }
 
 static int m_reg_replace(struct store *st, const char *aor,
-			 const struct store_binding *b, uint32_t n)
+                         const struct store_binding *b, uint32_t n)
 {
 	struct mstore *ms = st->bed;
 	struct maor *old = aor_find(ms, aor), *ma;
@@ -272,7 +263,7 @@ static int m_reg_replace(struct store *st, const char *aor,
 		return 0;
 	}
 	ma = mem_zalloc(sizeof(*ma) + store_bindings_size(aor, b, n),
-			elem_destroy);
+	                elem_destroy);
 	if (!ma)
 		return ENOMEM; /* the old bindings stay, as after a rollback */
 	ma->n = n;
@@ -280,8 +271,7 @@ static int m_reg_replace(struct store *st, const char *aor,
 	ma->aor = store_bindings_pack(ma->b, aor, b, n);
 	mem_deref(old);
 
-	LIST_FOREACH(&ms->aors, le)
-	{
+	LIST_FOREACH(&ms->aors, le) {
 		struct maor *o = le->data;
 
 		if (strcmp(aor, o->aor) < 0) {
@@ -294,12 +284,11 @@ static int m_reg_replace(struct store *st, const char *aor,
 }
 
 static int m_reg_list(struct store *st, const char *aor, store_binding_h *h,
-		      void *arg)
+                      void *arg)
 {
 	struct mstore *ms = st->bed;
 
-	LIST_FOREACH(&ms->aors, le)
-	{
+	LIST_FOREACH(&ms->aors, le) {
 		struct maor *ma = le->data;
 
 		if (aor && strcmp(aor, ma->aor))
@@ -311,21 +300,21 @@ static int m_reg_list(struct store *st, const char *aor, store_binding_h *h,
 }
 
 const struct store_be store_be_mem = {
-	.scheme = "mem",
-	.open = m_open,
-	.close = m_close,
-	.schema_version = m_schema_version,
-	.domain_add = m_domain_add,
-	.domain_remove = m_domain_remove,
-	.domain_exists = m_domain_exists,
-	.domain_list = m_domain_list,
-	.user_add = m_user_add,
-	.user_update = m_user_update,
-	.user_remove = m_user_remove,
-	.user_get = m_user_get,
-	.user_list = m_user_list,
-	.reg_replace = m_reg_replace,
-	.reg_list = m_reg_list,
-	.submit = NULL,
-	.drain = NULL,
+    .scheme = "mem",
+    .open = m_open,
+    .close = m_close,
+    .schema_version = m_schema_version,
+    .domain_add = m_domain_add,
+    .domain_remove = m_domain_remove,
+    .domain_exists = m_domain_exists,
+    .domain_list = m_domain_list,
+    .user_add = m_user_add,
+    .user_update = m_user_update,
+    .user_remove = m_user_remove,
+    .user_get = m_user_get,
+    .user_list = m_user_list,
+    .reg_replace = m_reg_replace,
+    .reg_list = m_reg_list,
+    .submit = NULL,
+    .drain = NULL,
 };

@@ -56,41 +56,40 @@ enum stmt_id {
 };
 
 #define USER_COLS "user, domain, ha1_md5, ha1_sha256, enabled"
-#define REG_COLS                                                              \
-	"aor, contact, instance, reg_id, callid, cseq, expires, q, path, "    \
+#define REG_COLS                                                               \
+	"aor, contact, instance, reg_id, callid, cseq, expires, q, path, "     \
 	"received, params, user_agent, temp_gruu"
 
 static const char *const stmt_sql[ST_N] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT op",
-	[ST_RELEASE] = "RELEASE op",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO op",
-	[ST_DOMAIN_ADD] = "INSERT INTO domains(name) VALUES(?1)",
-	[ST_DOMAIN_DEL] = "DELETE FROM domains WHERE name = ?1",
-	[ST_DOMAIN_USERS_DEL] = "DELETE FROM users WHERE domain = ?1",
-	[ST_DOMAIN_GET] = "SELECT 1 FROM domains WHERE name = ?1",
-	[ST_DOMAIN_LIST] = "SELECT name FROM domains ORDER BY name",
-	[ST_USER_ADD] = "INSERT INTO users(" USER_COLS
-			") VALUES(?1, ?2, ?3, ?4, ?5)",
-	[ST_USER_UPD] = "UPDATE users SET ha1_md5 = ?3, ha1_sha256 = ?4, "
-			"enabled = ?5 WHERE user = ?1 AND domain = ?2",
-	[ST_USER_DEL] = "DELETE FROM users WHERE user = ?1 AND domain = ?2",
-	[ST_USER_GET] = "SELECT " USER_COLS
-			" FROM users WHERE user = ?1 AND domain = ?2",
-	[ST_USER_LIST] = "SELECT " USER_COLS
-			 " FROM users ORDER BY domain, user",
-	[ST_USER_LIST_DOM] = "SELECT " USER_COLS
-			     " FROM users WHERE domain = ?1 ORDER BY user",
-	[ST_REG_DEL] = "DELETE FROM registrations WHERE aor = ?1",
-	[ST_REG_ADD] = "INSERT INTO registrations(" REG_COLS
-		       ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-		       "?11, ?12, ?13)",
-	[ST_REG_LIST] = "SELECT " REG_COLS
-			" FROM registrations ORDER BY aor, rowid",
-	[ST_REG_LIST_AOR] = "SELECT " REG_COLS
-			    " FROM registrations WHERE aor = ?1 ORDER BY rowid",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT op",
+    [ST_RELEASE] = "RELEASE op",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO op",
+    [ST_DOMAIN_ADD] = "INSERT INTO domains(name) VALUES(?1)",
+    [ST_DOMAIN_DEL] = "DELETE FROM domains WHERE name = ?1",
+    [ST_DOMAIN_USERS_DEL] = "DELETE FROM users WHERE domain = ?1",
+    [ST_DOMAIN_GET] = "SELECT 1 FROM domains WHERE name = ?1",
+    [ST_DOMAIN_LIST] = "SELECT name FROM domains ORDER BY name",
+    [ST_USER_ADD] =
+        "INSERT INTO users(" USER_COLS ") VALUES(?1, ?2, ?3, ?4, ?5)",
+    [ST_USER_UPD] = "UPDATE users SET ha1_md5 = ?3, ha1_sha256 = ?4, "
+                    "enabled = ?5 WHERE user = ?1 AND domain = ?2",
+    [ST_USER_DEL] = "DELETE FROM users WHERE user = ?1 AND domain = ?2",
+    [ST_USER_GET] =
+        "SELECT " USER_COLS " FROM users WHERE user = ?1 AND domain = ?2",
+    [ST_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY domain, user",
+    [ST_USER_LIST_DOM] =
+        "SELECT " USER_COLS " FROM users WHERE domain = ?1 ORDER BY user",
+    [ST_REG_DEL] = "DELETE FROM registrations WHERE aor = ?1",
+    [ST_REG_ADD] = "INSERT INTO registrations(" REG_COLS
+                   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                   "?11, ?12, ?13)",
+    [ST_REG_LIST] =
+        "SELECT " REG_COLS " FROM registrations ORDER BY aor, rowid",
+    [ST_REG_LIST_AOR] =
+        "SELECT " REG_COLS " FROM registrations WHERE aor = ?1 ORDER BY rowid",
 };
 
 /*
@@ -99,33 +98,33 @@ static const char *const stmt_sql[ST_N] = {
  * has shipped; append.
  */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-	/* 1: the base schema */
-	"CREATE TABLE domains ("
-	" name TEXT NOT NULL COLLATE NOCASE PRIMARY KEY);"
-	"CREATE TABLE users ("
-	" user TEXT NOT NULL,"
-	" domain TEXT NOT NULL COLLATE NOCASE,"
-	" ha1_md5 TEXT NOT NULL DEFAULT '',"
-	" ha1_sha256 TEXT NOT NULL DEFAULT '',"
-	" enabled INTEGER NOT NULL DEFAULT 1,"
-	" PRIMARY KEY (user, domain));"
-	"CREATE TABLE registrations ("
-	" aor TEXT NOT NULL,"
-	" contact TEXT NOT NULL,"
-	" instance TEXT NOT NULL DEFAULT '',"
-	" reg_id INTEGER NOT NULL DEFAULT 0,"
-	" callid TEXT NOT NULL DEFAULT '',"
-	" cseq INTEGER NOT NULL DEFAULT 0,"
-	" expires INTEGER NOT NULL,"
-	" q INTEGER NOT NULL DEFAULT 1000,"
-	" path TEXT NOT NULL DEFAULT '',"
-	" received TEXT NOT NULL DEFAULT '',"
-	" params TEXT NOT NULL DEFAULT '',"
-	" user_agent TEXT NOT NULL DEFAULT '',"
-	" temp_gruu TEXT NOT NULL DEFAULT '');",
-	/* 2: lookups by AoR, expiry sweeps */
-	"CREATE INDEX registrations_aor ON registrations (aor);"
-	"CREATE INDEX registrations_expires ON registrations (expires);",
+    /* 1: the base schema */
+    "CREATE TABLE domains ("
+    " name TEXT NOT NULL COLLATE NOCASE PRIMARY KEY);"
+    "CREATE TABLE users ("
+    " user TEXT NOT NULL,"
+    " domain TEXT NOT NULL COLLATE NOCASE,"
+    " ha1_md5 TEXT NOT NULL DEFAULT '',"
+    " ha1_sha256 TEXT NOT NULL DEFAULT '',"
+    " enabled INTEGER NOT NULL DEFAULT 1,"
+    " PRIMARY KEY (user, domain));"
+    "CREATE TABLE registrations ("
+    " aor TEXT NOT NULL,"
+    " contact TEXT NOT NULL,"
+    " instance TEXT NOT NULL DEFAULT '',"
+    " reg_id INTEGER NOT NULL DEFAULT 0,"
+    " callid TEXT NOT NULL DEFAULT '',"
+    " cseq INTEGER NOT NULL DEFAULT 0,"
+    " expires INTEGER NOT NULL,"
+    " q INTEGER NOT NULL DEFAULT 1000,"
+    " path TEXT NOT NULL DEFAULT '',"
+    " received TEXT NOT NULL DEFAULT '',"
+    " params TEXT NOT NULL DEFAULT '',"
+    " user_agent TEXT NOT NULL DEFAULT '',"
+    " temp_gruu TEXT NOT NULL DEFAULT '');",
+    /* 2: lookups by AoR, expiry sweeps */
+    "CREATE INDEX registrations_aor ON registrations (aor);"
+    "CREATE INDEX registrations_expires ON registrations (expires);",
 };
 
 struct sq_conn {
@@ -156,6 +155,12 @@ struct sqstore {
 };
 
 static uint32_t fail_commits;
+static uint64_t commit_count;
+
+uint64_t store_sqlite_commit_count(void)
+{
+	return __atomic_load_n(&commit_count, __ATOMIC_SEQ_CST);
+}
 
 void store_sqlite_fail_commits(uint32_t n)
 {
@@ -168,8 +173,8 @@ static bool fail_commit_now(void)
 
 	while (n) {
 		if (__atomic_compare_exchange_n(&fail_commits, &n, n - 1, false,
-						__ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST))
+		                                __ATOMIC_SEQ_CST,
+		                                __ATOMIC_SEQ_CST))
 			return true;
 	}
 	return false;
@@ -218,7 +223,7 @@ static int sq_err(struct sq_conn *c, const char *what, int rc)
 
 	if (err && err != EEXIST)
 		log_err(NULL, "sqlite %s: %s (%d)", what,
-			c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), rc);
+		        c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), rc);
 	return err;
 }
 
@@ -226,8 +231,8 @@ static int stmt_get(struct sq_conn *c, enum stmt_id id, sqlite3_stmt **sp)
 {
 	if (!c->stmt[id]) {
 		int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1,
-					    SQLITE_PREPARE_PERSISTENT,
-					    &c->stmt[id], NULL);
+		                            SQLITE_PREPARE_PERSISTENT,
+		                            &c->stmt[id], NULL);
 		if (rc != SQLITE_OK)
 			return sq_err(c, "prepare", rc);
 	}
@@ -316,17 +321,17 @@ static int conn_open(struct sq_conn *c, const struct sqstore *sq)
 	int rc, err;
 
 	rc = sqlite3_open_v2(sq->path, &c->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                         SQLITE_OPEN_NOMUTEX,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		int sys = c->db ? sqlite3_system_errno(c->db) : 0;
 
 		err = sys ? sys : store_sqlite_errno(rc);
-		log_err(NULL, "cannot open database %s: %s", sq->path,
-			sys ? err_str(sys)
-			    : (c->db ? sqlite3_errmsg(c->db)
-				     : sqlite3_errstr(rc)));
+		log_err(
+		    NULL, "cannot open database %s: %s", sq->path,
+		    sys ? err_str(sys)
+		        : (c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc)));
 		goto out;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
@@ -341,27 +346,27 @@ static int conn_open(struct sq_conn *c, const struct sqstore *sq)
 	err = pragma(c, "PRAGMA journal_mode=WAL", val, sizeof(val));
 	if (err == EBADMSG) {
 		log_err(NULL,
-			"database %s is corrupt or not an SQLite database",
-			sq->path);
+		        "database %s is corrupt or not an SQLite database",
+		        sq->path);
 		goto out;
 	}
 	if (err) {
-		log_err(NULL, "database %s: cannot set WAL mode: %s",
-			sq->path, sqlite3_errmsg(c->db));
+		log_err(NULL, "database %s: cannot set WAL mode: %s", sq->path,
+		        sqlite3_errmsg(c->db));
 		goto out;
 	}
 	if (strcmp(val, "wal")) {
 		log_err(NULL,
-			"database %s: cannot use WAL mode (journal mode '%s'; "
-			"is the directory writable?)",
-			sq->path, val);
+		        "database %s: cannot use WAL mode (journal mode '%s'; "
+		        "is the directory writable?)",
+		        sq->path, val);
 		err = EROFS;
 		goto out;
 	}
 	err = pragma(c, "PRAGMA synchronous=FULL", NULL, 0);
 	if (err) {
 		log_err(NULL, "database %s: %s", sq->path,
-			sqlite3_errmsg(c->db));
+		        sqlite3_errmsg(c->db));
 		goto out;
 	}
 
@@ -380,7 +385,7 @@ static int check_integrity(struct sq_conn *c, const char *path)
 
 	if (err || strcmp(val, "ok")) {
 		log_err(NULL, "database %s is corrupt: %s", path,
-			err ? sqlite3_errmsg(c->db) : val);
+		        err ? sqlite3_errmsg(c->db) : val);
 		return EBADMSG;
 	}
 	return 0;
@@ -393,17 +398,17 @@ static int read_version(struct sq_conn *c, int *vp)
 	int rc, err;
 
 	err = pragma(c,
-		     "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-		     "AND name = 'schema_version'",
-		     val, sizeof(val));
+	             "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	             "AND name = 'schema_version'",
+	             val, sizeof(val));
 	if (err)
 		return err;
 	if (!strcmp(val, "0")) {
 		*vp = 0;
 		return 0;
 	}
-	rc = sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_version",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	    c->db, "SELECT max(version) FROM schema_version", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_err(c, "schema_version", rc);
 	rc = sqlite3_step(s);
@@ -430,18 +435,18 @@ static int migrate(struct sqstore *sq)
 		goto out;
 	if (v > STORE_SCHEMA_VERSION) {
 		log_err(NULL,
-			"database %s has schema version %d; this impd knows up "
-			"to %d (made by a newer version?)",
-			sq->path, v, STORE_SCHEMA_VERSION);
+		        "database %s has schema version %d; this impd knows up "
+		        "to %d (made by a newer version?)",
+		        sq->path, v, STORE_SCHEMA_VERSION);
 		err = ENOTSUP;
 		goto out;
 	}
 	if (v == 0) {
 		rc = sqlite3_exec(c->db,
-				  "CREATE TABLE schema_version ("
-				  " version INTEGER NOT NULL);"
-				  "INSERT INTO schema_version VALUES (0);",
-				  NULL, NULL, &msg);
+		                  "CREATE TABLE schema_version ("
+		                  " version INTEGER NOT NULL);"
+		                  "INSERT INTO schema_version VALUES (0);",
+		                  NULL, NULL, &msg);
 		if (rc != SQLITE_OK)
 			goto sqlfail;
 	}
@@ -450,12 +455,12 @@ static int migrate(struct sqstore *sq)
 		if (rc != SQLITE_OK)
 			goto sqlfail;
 		snprintf(sql, sizeof(sql),
-			 "UPDATE schema_version SET version = %d", v + 1);
+		         "UPDATE schema_version SET version = %d", v + 1);
 		rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
 		if (rc != SQLITE_OK)
 			goto sqlfail;
 		log_info(NULL, "database %s: migrated to schema version %d",
-			 sq->path, v + 1);
+		         sq->path, v + 1);
 	}
 	sq->version = v;
 	err = exec_id(c, ST_COMMIT);
@@ -463,7 +468,7 @@ static int migrate(struct sqstore *sq)
 
 sqlfail:
 	log_err(NULL, "database %s: migration to version %d failed: %s",
-		sq->path, v + 1, msg ? msg : sqlite3_errstr(rc));
+	        sq->path, v + 1, msg ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
 	err = store_sqlite_errno(rc);
 	if (err == EEXIST || !err)
@@ -523,7 +528,7 @@ static void row_user(sqlite3_stmt *s, struct store_user *u)
 }
 
 static int c_user_get(struct sq_conn *c, const char *user, const char *domain,
-		      struct store_user *u)
+                      struct store_user *u)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, err = stmt_get(c, ST_USER_GET, &s);
@@ -544,7 +549,7 @@ static int c_user_get(struct sq_conn *c, const char *user, const char *domain,
 }
 
 static int c_reg_replace(struct sq_conn *c, const char *aor,
-			 const struct store_binding *b, uint32_t n)
+                         const struct store_binding *b, uint32_t n)
 {
 	sqlite3_stmt *s = NULL;
 	int err = stmt_get(c, ST_REG_DEL, &s);
@@ -713,8 +718,7 @@ static int s_user_update(struct store *st, const struct store_user *u)
 	return err;
 }
 
-static int s_user_remove(struct store *st, const char *user,
-			 const char *domain)
+static int s_user_remove(struct store *st, const char *user, const char *domain)
 {
 	struct sqstore *sq = lock_sync(st);
 	sqlite3_stmt *s = NULL;
@@ -730,7 +734,7 @@ static int s_user_remove(struct store *st, const char *user,
 }
 
 static int s_user_get(struct store *st, const char *user, const char *domain,
-		      struct store_user *u)
+                      struct store_user *u)
 {
 	struct sqstore *sq = lock_sync(st);
 	int err = c_user_get(&sq->sync, user, domain, u);
@@ -740,15 +744,14 @@ static int s_user_get(struct store *st, const char *user, const char *domain,
 }
 
 static int s_user_list(struct store *st, const char *domain, store_user_h *h,
-		       void *arg)
+                       void *arg)
 {
 	struct sqstore *sq = lock_sync(st);
 	struct store_user u;
 	sqlite3_stmt *s = NULL;
 	int rc, err;
 
-	err = stmt_get(&sq->sync, domain ? ST_USER_LIST_DOM : ST_USER_LIST,
-		       &s);
+	err = stmt_get(&sq->sync, domain ? ST_USER_LIST_DOM : ST_USER_LIST, &s);
 	if (err)
 		goto out;
 	if (domain)
@@ -766,7 +769,7 @@ out:
 }
 
 static int s_reg_replace(struct store *st, const char *aor,
-			 const struct store_binding *b, uint32_t n)
+                         const struct store_binding *b, uint32_t n)
 {
 	struct sqstore *sq = lock_sync(st);
 	int err = exec_id(&sq->sync, ST_BEGIN);
@@ -778,7 +781,7 @@ static int s_reg_replace(struct store *st, const char *aor,
 }
 
 static int s_reg_list(struct store *st, const char *aor, store_binding_h *h,
-		      void *arg)
+                      void *arg)
 {
 	struct sqstore *sq = lock_sync(st);
 	struct store_binding b;
@@ -847,7 +850,7 @@ static void group_run(struct sqstore *sq, struct store_op *ops)
 	err = exec_id(c, ST_BEGIN);
 	if (err) {
 		log_err(NULL, "database %s: cannot begin a transaction: %s",
-			sq->path, err_str(err));
+		        sq->path, err_str(err));
 		goto fail;
 	}
 	for (struct store_op *op = ops; op; op = op->next) {
@@ -856,16 +859,17 @@ static void group_run(struct sqstore *sq, struct store_op *ops)
 	}
 	if (fail_commit_now()) {
 		log_err(NULL, "database %s: commit failed (injected)",
-			sq->path);
+		        sq->path);
 		err = EIO;
 		goto fail;
 	}
 	err = exec_id(c, ST_COMMIT);
 	if (err) {
 		log_err(NULL, "database %s: commit of %u operations failed: %s",
-			sq->path, n, err_str(err));
+		        sq->path, n, err_str(err));
 		goto fail;
 	}
+	__atomic_add_fetch(&commit_count, 1, __ATOMIC_SEQ_CST);
 	return;
 
 fail:
@@ -1051,7 +1055,7 @@ static int s_open(struct store *st, const char *arg)
 		err = pthread_create(&sq->thread, NULL, worker_main, sq);
 		if (err) {
 			log_err(NULL, "cannot start the store thread: %s",
-				err_str(err));
+			        err_str(err));
 			goto out;
 		}
 		sq->thread_started = true;
@@ -1072,21 +1076,21 @@ static void s_close(struct store *st)
 }
 
 const struct store_be store_be_sqlite = {
-	.scheme = "sqlite",
-	.open = s_open,
-	.close = s_close,
-	.schema_version = s_schema_version,
-	.domain_add = s_domain_add,
-	.domain_remove = s_domain_remove,
-	.domain_exists = s_domain_exists,
-	.domain_list = s_domain_list,
-	.user_add = s_user_add,
-	.user_update = s_user_update,
-	.user_remove = s_user_remove,
-	.user_get = s_user_get,
-	.user_list = s_user_list,
-	.reg_replace = s_reg_replace,
-	.reg_list = s_reg_list,
-	.submit = s_submit,
-	.drain = s_drain,
+    .scheme = "sqlite",
+    .open = s_open,
+    .close = s_close,
+    .schema_version = s_schema_version,
+    .domain_add = s_domain_add,
+    .domain_remove = s_domain_remove,
+    .domain_exists = s_domain_exists,
+    .domain_list = s_domain_list,
+    .user_add = s_user_add,
+    .user_update = s_user_update,
+    .user_remove = s_user_remove,
+    .user_get = s_user_get,
+    .user_list = s_user_list,
+    .reg_replace = s_reg_replace,
+    .reg_list = s_reg_list,
+    .submit = s_submit,
+    .drain = s_drain,
 };

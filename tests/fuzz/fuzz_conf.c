@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 
 	conf_defaults(&a);
-	if (conf_load_text(&a, (const char *)data, size, "fuzz", eb, sizeof(eb)))
+	if (conf_load_text(&a, (const char *)data, size, "fuzz", eb,
+	                   sizeof(eb)))
 		return 0;
 	(void)conf_validate(&a, eb, sizeof(eb));
 	f = open_memstream(&out, &outlen);

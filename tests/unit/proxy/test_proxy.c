@@ -1,4 +1,4 @@
-/* tests/unit/proxy/test_proxy.c - stateful proxy: routing, checks, local answers (RFC 3261 16.3-16.6) */
+/* tests/unit/proxy/test_proxy.c - proxy checks and routing (RFC 3261 16) */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,12 +11,12 @@
 #include "test_proxy_util.h"
 
 #define CALLER "192.0.2.1:5062"
-#define ALICE "sip:alice@atlanta.com" /* a foreign caller */
+#define ALICE  "sip:alice@atlanta.com" /* a foreign caller */
 #define LALICE "sip:alice@example.com" /* a local caller */
 
 static const struct pt_binding bob1[] = {
-	{"bob@example.com", "sip:bob@192.0.2.20:5070", "udp:192.0.2.20:5070",
-	 1000, NULL},
+    {"bob@example.com", "sip:bob@192.0.2.20:5070", "udp:192.0.2.20:5070", 1000,
+     NULL},
 };
 
 /* Forward to the registered contact, responses back, ACK for the 2xx
@@ -31,16 +31,16 @@ TEST(test_proxy_fwd_registered)
 	err = pfix_init(&f, NULL, bob1, 1, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "INVITE", "sip:bob@example.com", "z9hG4bKc1", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 100 ", CALLER));
 	i = pt_find(&f, 0, "INVITE sip:bob@192.0.2.20:5070 SIP/2.0",
-		    "192.0.2.20:5070");
+	            "192.0.2.20:5070");
 	PT_ASSERT(i >= 0);
 	PT_ERR(rec_tp_decode(f.rt, (uint32_t)i, &m));
 	PT_EQ(69, m->maxfwd);
 	PT_ASSERT(!pl_strcmp(&m->via.sentby, "127.0.0.1:5060"));
 	PT_ASSERT(m->via.branch.l > 39 &&
-		  !memcmp(m->via.branch.p, "z9hG4bK", 7));
+	          !memcmp(m->via.branch.p, "z9hG4bK", 7));
 	PT_EQ(2, sip_msg_hdr_count(m, SIP_HDR_VIA));
 	PT_EQ(1, sip_msg_hdr_count(m, SIP_HDR_RECORD_ROUTE));
 	PT_ASSERT(pt_has(&f, i, "Record-Route: <sip:127.0.0.1:5060;lr;impd>"));
@@ -57,15 +57,15 @@ TEST(test_proxy_fwd_registered)
 	PT_ASSERT(!pl_strcmp(&m->to.tag, "b1"));
 	m = mem_deref(m);
 	PT_ERR(pt_respond(&f, (uint32_t)i, 200, "b1",
-			  "Contact: <sip:bob@192.0.2.20:5070>\n"));
+	                  "Contact: <sip:bob@192.0.2.20:5070>\n"));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 200 ", CALLER));
 
 	/* ACK for the 2xx: Route to us, then the contact */
-	PT_ERR(pt_req(&f, "ACK", "sip:bob@192.0.2.20:5070", "z9hG4bKc1a",
-		      ALICE, "sip:bob@example.com", "b1", 70,
-		      "Route: <sip:127.0.0.1:5060;lr;impd>\n"));
+	PT_ERR(pt_req(&f, "ACK", "sip:bob@192.0.2.20:5070", "z9hG4bKc1a", ALICE,
+	              "sip:bob@example.com", "b1", 70,
+	              "Route: <sip:127.0.0.1:5060;lr;impd>\n"));
 	j = pt_find(&f, 0, "ACK sip:bob@192.0.2.20:5070 SIP/2.0",
-		    "192.0.2.20:5070");
+	            "192.0.2.20:5070");
 	PT_ASSERT(j >= 0);
 	PT_ASSERT(!pt_has(&f, j, "Route:"));
 	PT_ASSERT(pt_has(&f, j, "Max-Forwards: 69"));
@@ -85,8 +85,8 @@ out:
 TEST(test_proxy_fwd_path)
 {
 	static const struct pt_binding b[] = {
-		{"bob@example.com", "sip:bob@10.0.0.5:5070",
-		 "udp:192.0.2.70:5090", 1000, "<sip:192.0.2.70:5090;lr>"},
+	    {"bob@example.com", "sip:bob@10.0.0.5:5070", "udp:192.0.2.70:5090",
+	     1000, "<sip:192.0.2.70:5090;lr>"},
 	};
 	struct pfix f;
 	int err, i;
@@ -94,10 +94,10 @@ TEST(test_proxy_fwd_path)
 	PT_START();
 	err = pfix_init(&f, NULL, b, 1, NULL, 0, false);
 	TEST_ERR(err);
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKp1",
-		      ALICE, NULL, NULL, -1, NULL));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKp1", ALICE,
+	              NULL, NULL, -1, NULL));
 	i = pt_find(&f, 0, "MESSAGE sip:bob@10.0.0.5:5070 SIP/2.0",
-		    "192.0.2.70:5090");
+	            "192.0.2.70:5090");
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "Route: <sip:192.0.2.70:5090;lr>"));
 	PT_ASSERT(pt_has(&f, i, "Max-Forwards: 70")); /* absent: 70 */
@@ -117,14 +117,14 @@ TEST(test_proxy_not_found)
 	PT_START();
 	err = pfix_init(&f, NULL, bob1, 1, NULL, 0, false);
 	TEST_ERR(err);
-	PT_ERR(pt_req(&f, "INVITE", "sip:carol@example.com", "z9hG4bKn1",
-		      ALICE, NULL, NULL, 70, NULL));
+	PT_ERR(pt_req(&f, "INVITE", "sip:carol@example.com", "z9hG4bKn1", ALICE,
+	              NULL, NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 480 ", CALLER));
 	PT_ERR(pt_req(&f, "MESSAGE", "tel:+15551234", "z9hG4bKn2", LALICE,
-		      "sip:x@example.com", NULL, 70, NULL));
+	              "sip:x@example.com", NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 404 ", CALLER));
 	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@biloxi.invalid", "z9hG4bKn3",
-		      LALICE, NULL, NULL, 70, NULL));
+	              LALICE, NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 503 DNS not available", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_EQ(3, pt_n(&f) - 1); /* and the 100 of the INVITE */
@@ -141,19 +141,19 @@ TEST(test_proxy_max_forwards)
 	PT_START();
 	err = pfix_init(&f, NULL, bob1, 1, NULL, 0, false);
 	TEST_ERR(err);
-	PT_ERR(pt_req(&f, "INVITE", "sip:bob@example.com", "z9hG4bKm1",
-		      ALICE, NULL, NULL, 0, NULL));
+	PT_ERR(pt_req(&f, "INVITE", "sip:bob@example.com", "z9hG4bKm1", ALICE,
+	              NULL, NULL, 0, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 483 ", CALLER));
 	PT_EQ(0, pt_count(&f, "INVITE ", NULL));
 	/* 16.3 step 3: OPTIONS for us may be answered */
-	PT_ERR(pt_req(&f, "OPTIONS", "sip:127.0.0.1:5060", "z9hG4bKm2",
-		      ALICE, NULL, NULL, 0, NULL));
+	PT_ERR(pt_req(&f, "OPTIONS", "sip:127.0.0.1:5060", "z9hG4bKm2", ALICE,
+	              NULL, NULL, 0, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 200 ", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "Allow: INVITE"));
 	/* 1 is still forwarded, as 0 */
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKm3",
-		      ALICE, NULL, NULL, 1, NULL));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKm3", ALICE,
+	              NULL, NULL, 1, NULL));
 	i = pt_find(&f, 0, "MESSAGE ", "192.0.2.20:5070");
 	PT_ASSERT(pt_has(&f, i, "Max-Forwards: 0"));
 out:
@@ -174,7 +174,7 @@ TEST(test_proxy_loop_spiral)
 	err = pfix_init(&f, NULL, NULL, 0, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "INVITE", "sip:bob@192.0.2.30", "z9hG4bKl1", LALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, line, "192.0.2.30:5060");
 	PT_ASSERT(i >= 0);
 	PT_ERR(pt_text(&text, &f, i));
@@ -182,18 +182,19 @@ TEST(test_proxy_loop_spiral)
 	PT_ERR(mem_strdup(&spiral, text));
 	PT_ASSERT(strlen(line) + 2 < strlen(text));
 
-	PT_ERR(pt_recv(&f, SIP_TRANSP_UDP, "192.0.2.30:5060",
-		       "%s\r\nVia: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKdn1"
-		       "%s",
-		       line, text + strlen(line)));
+	PT_ERR(
+	    pt_recv(&f, SIP_TRANSP_UDP, "192.0.2.30:5060",
+	            "%s\r\nVia: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKdn1"
+	            "%s",
+	            line, text + strlen(line)));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 482 ", NULL));
 	PT_EQ(1, pt_count(&f, "INVITE ", NULL));
 
 	/* spiral: the next hop changed the Request-URI */
 	PT_ERR(pt_recv(&f, SIP_TRANSP_UDP, "192.0.2.30:5060",
-		       "INVITE sip:bob@192.0.2.31 SIP/2.0\r\n"
-		       "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKdn2%s",
-		       text + strlen(line)));
+	               "INVITE sip:bob@192.0.2.31 SIP/2.0\r\n"
+	               "Via: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKdn2%s",
+	               text + strlen(line)));
 	i = pt_find(&f, 0, "INVITE sip:bob@192.0.2.31 ", "192.0.2.31:5060");
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "Max-Forwards: 68"));
@@ -215,31 +216,31 @@ TEST(test_proxy_route_preprocess)
 	PT_START();
 	err = pfix_init(&f, NULL, NULL, 0, NULL, 0, false);
 	TEST_ERR(err);
-	PT_ERR(pt_req(&f, "BYE", "sip:bob@192.0.2.30", "z9hG4bKr1", ALICE,
-		      NULL, "t1", 70,
-		      "Route: <sip:127.0.0.1:5060;lr;impd>, "
-		      "<sip:192.0.2.40:5080;lr>\n"));
-	i = pt_find(&f, 0, "BYE sip:bob@192.0.2.30 SIP/2.0",
-		    "192.0.2.40:5080");
+	PT_ERR(pt_req(&f, "BYE", "sip:bob@192.0.2.30", "z9hG4bKr1", ALICE, NULL,
+	              "t1", 70,
+	              "Route: <sip:127.0.0.1:5060;lr;impd>, "
+	              "<sip:192.0.2.40:5080;lr>\n"));
+	i = pt_find(&f, 0, "BYE sip:bob@192.0.2.30 SIP/2.0", "192.0.2.40:5080");
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "Route: <sip:192.0.2.40:5080;lr>"));
 	PT_ASSERT(!pt_has(&f, i, "impd>"));
 
 	/* strict router upstream: our RR URI is the Request-URI */
-	PT_ERR(pt_req(&f, "BYE", "sip:127.0.0.1:5060;lr;impd", "z9hG4bKr2",
-		      ALICE, "sip:bob@biloxi.com", "t1", 70,
-		      "Route: <sip:192.0.2.40:5080;lr>, <sip:bob@192.0.2.30>\n"));
+	PT_ERR(
+	    pt_req(&f, "BYE", "sip:127.0.0.1:5060;lr;impd", "z9hG4bKr2", ALICE,
+	           "sip:bob@biloxi.com", "t1", 70,
+	           "Route: <sip:192.0.2.40:5080;lr>, <sip:bob@192.0.2.30>\n"));
 	i = pt_find(&f, (uint32_t)i + 1, "BYE sip:bob@192.0.2.30 SIP/2.0",
-		    "192.0.2.40:5080");
+	            "192.0.2.40:5080");
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(!pt_has(&f, i, "Route: <sip:bob@"));
 
 	/* strict router downstream */
-	PT_ERR(pt_req(&f, "BYE", "sip:bob@192.0.2.30", "z9hG4bKr3", ALICE,
-		      NULL, "t1", 70,
-		      "Route: <sip:127.0.0.1:5060;lr>, <sip:192.0.2.41:5090>\n"));
+	PT_ERR(pt_req(
+	    &f, "BYE", "sip:bob@192.0.2.30", "z9hG4bKr3", ALICE, NULL, "t1", 70,
+	    "Route: <sip:127.0.0.1:5060;lr>, <sip:192.0.2.41:5090>\n"));
 	i = pt_find(&f, 0, "BYE sip:192.0.2.41:5090 SIP/2.0",
-		    "192.0.2.41:5090");
+	            "192.0.2.41:5090");
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "Route: <sip:bob@192.0.2.30>"));
 	PT_EQ(3, pt_count(&f, "BYE ", NULL));
@@ -253,8 +254,8 @@ out:
 TEST(test_proxy_double_rr)
 {
 	static const struct pt_binding b[] = {
-		{"bob@example.com", "sip:bob@192.0.2.21:5070;transport=tcp",
-		 "tcp:192.0.2.21:5070", 1000, NULL},
+	    {"bob@example.com", "sip:bob@192.0.2.21:5070;transport=tcp",
+	     "tcp:192.0.2.21:5070", 1000, NULL},
 	};
 	struct pfix f;
 	int err, i;
@@ -263,27 +264,27 @@ TEST(test_proxy_double_rr)
 	err = pfix_init(&f, NULL, b, 1, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "INVITE", "sip:bob@example.com", "z9hG4bKd1", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "INVITE ", "192.0.2.21:5070");
 	PT_ASSERT(i >= 0);
 	PT_EQ(SIP_TRANSP_TCP, rec_tp_get(f.rt, (uint32_t)i)->dst.tp);
 	PT_ASSERT(pt_has(&f, i, "Via: SIP/2.0/TCP 127.0.0.1:5060;branch="));
 	PT_ASSERT(pt_has(
-		&f, i,
-		"Record-Route: <sip:127.0.0.1:5060;transport=tcp;lr;impd>\r\n"
-		"Record-Route: <sip:127.0.0.1:5060;lr;impd>\r\n"));
+	    &f, i,
+	    "Record-Route: <sip:127.0.0.1:5060;transport=tcp;lr;impd>\r\n"
+	    "Record-Route: <sip:127.0.0.1:5060;lr;impd>\r\n"));
 
 	PT_ERR(pt_recv(&f, SIP_TRANSP_TCP, "192.0.2.21:5070",
-		       "BYE sip:caller@192.0.2.1:5062 SIP/2.0\n"
-		       "Via: SIP/2.0/TCP 192.0.2.21:5070;branch=z9hG4bKbye1\n"
-		       "Route: <sip:127.0.0.1:5060;transport=tcp;lr;impd>, "
-		       "<sip:127.0.0.1:5060;lr;impd>\n"
-		       "Max-Forwards: 70\n"
-		       "From: <sip:bob@example.com>;tag=b1\n"
-		       "To: <" ALICE ">;tag=f1\n"
-		       "Call-ID: c1@192.0.2.1\n"
-		       "CSeq: 5 BYE\n"
-		       "Content-Length: 0\n\n"));
+	               "BYE sip:caller@192.0.2.1:5062 SIP/2.0\n"
+	               "Via: SIP/2.0/TCP 192.0.2.21:5070;branch=z9hG4bKbye1\n"
+	               "Route: <sip:127.0.0.1:5060;transport=tcp;lr;impd>, "
+	               "<sip:127.0.0.1:5060;lr;impd>\n"
+	               "Max-Forwards: 70\n"
+	               "From: <sip:bob@example.com>;tag=b1\n"
+	               "To: <" ALICE ">;tag=f1\n"
+	               "Call-ID: c1@192.0.2.1\n"
+	               "CSeq: 5 BYE\n"
+	               "Content-Length: 0\n\n"));
 	i = pt_find(&f, 0, "BYE sip:caller@192.0.2.1:5062 SIP/2.0", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(!pt_has(&f, i, "Route:"));
@@ -303,44 +304,44 @@ TEST(test_proxy_local_answers)
 	err = pfix_init(&f, NULL, NULL, 0, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "OPTIONS", "sip:127.0.0.1:5060", "z9hG4bKo1", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 200 ", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i,
-			 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
-			 "MESSAGE, PRACK, UPDATE, INFO, REFER, NOTIFY, "
-			 "SUBSCRIBE, PUBLISH\r\n"));
+	                 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, "
+	                 "MESSAGE, PRACK, UPDATE, INFO, REFER, NOTIFY, "
+	                 "SUBSCRIBE, PUBLISH\r\n"));
 	PT_ASSERT(pt_has(&f, i, "Supported: path, gruu\r\n"));
 	PT_ASSERT(pt_has(&f, i, "Accept: application/sdp"));
 	/* the domain without user is us too */
 	PT_ERR(pt_req(&f, "OPTIONS", "sip:example.com", "z9hG4bKo2", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	PT_EQ(2, pt_count(&f, "SIP/2.0 200 ", CALLER));
 	PT_ERR(pt_req(&f, "OPTIONS", "sip:example.com", "z9hG4bKo3", ALICE,
-		      NULL, NULL, 70, "Require: foo, path\n"));
+	              NULL, NULL, 70, "Require: foo, path\n"));
 	i = pt_find(&f, 0, "SIP/2.0 420 ", CALLER);
 	PT_ASSERT(pt_has(&f, i, "Unsupported: foo\r\n"));
 	PT_ERR(pt_recv(&f, SIP_TRANSP_UDP, CALLER,
-		       "OPTIONS sip:example.com SIP/2.0\n"
-		       "Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKo4\n"
-		       "From: <" ALICE ">;tag=f1\n"
-		       "To: <sip:example.com>\n"
-		       "Call-ID: c1@192.0.2.1\n"
-		       "CSeq: 1 OPTIONS\n"
-		       "Content-Type: application/x-foo\n"
-		       "Content-Length: 5\n\nhello"));
+	               "OPTIONS sip:example.com SIP/2.0\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKo4\n"
+	               "From: <" ALICE ">;tag=f1\n"
+	               "To: <sip:example.com>\n"
+	               "Call-ID: c1@192.0.2.1\n"
+	               "CSeq: 1 OPTIONS\n"
+	               "Content-Type: application/x-foo\n"
+	               "Content-Length: 5\n\nhello"));
 	i = pt_find(&f, 0, "SIP/2.0 415 ", CALLER);
 	PT_ASSERT(pt_has(&f, i, "Accept: application/sdp"));
-	PT_ERR(pt_req(&f, "FOO", "sip:127.0.0.1:5060", "z9hG4bKo5", ALICE,
-		      NULL, NULL, 70, NULL));
+	PT_ERR(pt_req(&f, "FOO", "sip:127.0.0.1:5060", "z9hG4bKo5", ALICE, NULL,
+	              NULL, 70, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 501 ", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_ERR(pt_req(&f, "INVITE", "sip:127.0.0.1:5060", "z9hG4bKo6", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 405 ", CALLER);
 	PT_ASSERT(pt_has(&f, i, "Allow: INVITE"));
-	PT_ERR(pt_req(&f, "BYE", "sip:127.0.0.1:5060", "z9hG4bKo7", ALICE,
-		      NULL, NULL, 70, NULL));
+	PT_ERR(pt_req(&f, "BYE", "sip:127.0.0.1:5060", "z9hG4bKo7", ALICE, NULL,
+	              NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 481 ", CALLER));
 out:
 	pfix_close(&f);
@@ -357,34 +358,33 @@ TEST(test_proxy_validation)
 	err = pfix_init(&f, NULL, bob1, 1, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "INVITE", "http://example.com/bob", "z9hG4bKv1",
-		      ALICE, "sip:bob@example.com", NULL, 70, NULL));
+	              ALICE, "sip:bob@example.com", NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 416 ", CALLER));
 	PT_ERR(pt_req(&f, "INVITE", "sip:bob@example.com", "z9hG4bKv2", ALICE,
-		      NULL, NULL, 70, "Proxy-Require: bext01\n"));
+	              NULL, NULL, 70, "Proxy-Require: bext01\n"));
 	i = pt_find(&f, 0, "SIP/2.0 420 ", CALLER);
 	PT_ASSERT(pt_has(&f, i, "Unsupported: bext01\r\n"));
 	/* Require is for the UAS: passed on */
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKv3",
-		      ALICE, NULL, NULL, 70, "Require: bext01\n"));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKv3", ALICE,
+	              NULL, NULL, 70, "Require: bext01\n"));
 	i = pt_find(&f, 0, "MESSAGE ", "192.0.2.20:5070");
 	PT_ASSERT(pt_has(&f, i, "Require: bext01"));
 	/* unknown body type to someone else: forwarded */
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKv4",
-		      ALICE, NULL, NULL, 70,
-		      "Content-Type: application/x-foo\n"));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKv4", ALICE,
+	              NULL, NULL, 70, "Content-Type: application/x-foo\n"));
 	PT_EQ(2, pt_count(&f, "MESSAGE ", "192.0.2.20:5070"));
 
 	PT_ERR(pt_req(&f, "SUBSCRIBE", "sip:bob@example.com", "z9hG4bKv5",
-		      ALICE, NULL, NULL, 70, NULL));
+	              ALICE, NULL, NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 489 ", CALLER));
-	PT_ERR(pt_req(&f, "NOTIFY", "sip:bob@example.com", "z9hG4bKv6",
-		      ALICE, NULL, "n1", 70, "Event: presence\n"));
+	PT_ERR(pt_req(&f, "NOTIFY", "sip:bob@example.com", "z9hG4bKv6", ALICE,
+	              NULL, "n1", 70, "Event: presence\n"));
 	i = pt_find(&f, 0, "SIP/2.0 400 Missing Subscription-State", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_EQ(0, pt_count(&f, "SUBSCRIBE ", NULL));
 	proxy_set_lenient(f.p, true);
 	PT_ERR(pt_req(&f, "SUBSCRIBE", "sip:bob@example.com", "z9hG4bKv7",
-		      ALICE, NULL, NULL, 70, NULL));
+	              ALICE, NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "SUBSCRIBE ", "192.0.2.20:5070");
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "Record-Route:"));
@@ -415,37 +415,36 @@ TEST(test_proxy_local_hook_register)
 	TEST_ERR(err);
 	err = proxy_local_register(f.p, "PUBLISH", hook_h, NULL);
 	TEST_ERR(err);
-	PT_ERR(pt_req(&f, "PUBLISH", "sip:bob@example.com", "z9hG4bKh1",
-		      ALICE, NULL, NULL, 70, "Event: presence\n"));
+	PT_ERR(pt_req(&f, "PUBLISH", "sip:bob@example.com", "z9hG4bKh1", ALICE,
+	              NULL, NULL, 70, "Event: presence\n"));
 	PT_EQ(1, hook_calls);
 	PT_EQ(1, pt_count(&f, "SIP/2.0 202 ", CALLER));
 
 	PT_ERR(pt_recv(&f, SIP_TRANSP_UDP, CALLER,
-		       "REGISTER sip:example.com SIP/2.0\n"
-		       "Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKh2\n"
-		       "Max-Forwards: 70\n"
-		       "From: <sip:dave@example.com>;tag=r1\n"
-		       "To: <sip:dave@example.com>\n"
-		       "Call-ID: reg1@192.0.2.1\n"
-		       "CSeq: 1 REGISTER\n"
-		       "Contact: <sip:dave@192.0.2.60:5060>\n"
-		       "Expires: 600\n"
-		       "Content-Length: 0\n\n"));
+	               "REGISTER sip:example.com SIP/2.0\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKh2\n"
+	               "Max-Forwards: 70\n"
+	               "From: <sip:dave@example.com>;tag=r1\n"
+	               "To: <sip:dave@example.com>\n"
+	               "Call-ID: reg1@192.0.2.1\n"
+	               "CSeq: 1 REGISTER\n"
+	               "Contact: <sip:dave@192.0.2.60:5060>\n"
+	               "Expires: 600\n"
+	               "Content-Length: 0\n\n"));
 	i = pt_find(&f, 0, "SIP/2.0 200 ", CALLER);
 	PT_ASSERT(i >= 0);
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:dave@example.com", "z9hG4bKh3",
-		      ALICE, NULL, NULL, 70, NULL));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:dave@example.com", "z9hG4bKh3", ALICE,
+	              NULL, NULL, 70, NULL));
 	/* to the contact, through the address the REGISTER came from */
-	i = pt_find(&f, 0, "MESSAGE sip:dave@192.0.2.60:5060 SIP/2.0",
-		    CALLER);
+	i = pt_find(&f, 0, "MESSAGE sip:dave@192.0.2.60:5060 SIP/2.0", CALLER);
 	PT_ASSERT(i >= 0);
 out:
 	pfix_close(&f);
 	return err;
 }
 
-static int digest(char *out, size_t size, const char *nonce,
-		  const char *met, const char *uri, uint32_t nc)
+static int digest(char *out, size_t size, const char *nonce, const char *met,
+                  const char *uri, uint32_t nc)
 {
 	char ha1[33], ha2[33], rsp[33], buf[512];
 	int n;
@@ -454,15 +453,15 @@ static int digest(char *out, size_t size, const char *nonce,
 	md5_hex(ha1, buf, (size_t)n);
 	n = snprintf(buf, sizeof(buf), "%s:%s", met, uri);
 	md5_hex(ha2, buf, (size_t)n);
-	n = snprintf(buf, sizeof(buf), "%s:%s:%08x:c0ffee:auth:%s", ha1,
-		     nonce, nc, ha2);
+	n = snprintf(buf, sizeof(buf), "%s:%s:%08x:c0ffee:auth:%s", ha1, nonce,
+	             nc, ha2);
 	md5_hex(rsp, buf, (size_t)n);
 	n = snprintf(out, size,
-		     "Proxy-Authorization: Digest username=\"alice\", "
-		     "realm=\"example.com\", nonce=\"%s\", uri=\"%s\", "
-		     "response=\"%s\", algorithm=MD5, cnonce=\"c0ffee\", "
-		     "qop=auth, nc=%08x\n",
-		     nonce, uri, rsp, nc);
+	             "Proxy-Authorization: Digest username=\"alice\", "
+	             "realm=\"example.com\", nonce=\"%s\", uri=\"%s\", "
+	             "response=\"%s\", algorithm=MD5, cnonce=\"c0ffee\", "
+	             "qop=auth, nc=%08x\n",
+	             nonce, uri, rsp, nc);
 	return n > 0 && (size_t)n < size ? 0 : ERANGE;
 }
 
@@ -481,10 +480,10 @@ TEST(test_proxy_auth_relay)
 
 	PT_START();
 	err = pfix_init(&f, &(struct proxy_conf){180000, 0, true, "impd-test"},
-			bob1, 1, users, 1, false);
+	                bob1, 1, users, 1, false);
 	TEST_ERR(err);
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKa1",
-		      LALICE, NULL, NULL, 70, NULL));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKa1", LALICE,
+	              NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 407 ", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_EQ(0, pt_count(&f, "MESSAGE ", NULL));
@@ -496,24 +495,24 @@ TEST(test_proxy_auth_relay)
 	m = mem_deref(m);
 
 	PT_ERR(digest(cred, sizeof(cred), nonce, "MESSAGE",
-		      "sip:bob@example.com", 1));
-	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKa2",
-		      LALICE, NULL, NULL, 70, cred));
+	              "sip:bob@example.com", 1));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKa2", LALICE,
+	              NULL, NULL, 70, cred));
 	i = pt_find(&f, 0, "MESSAGE sip:bob@192.0.2.20:5070 ",
-		    "192.0.2.20:5070");
+	            "192.0.2.20:5070");
 	PT_ASSERT(i >= 0);
 
 	/* good credentials, somebody else's From */
 	PT_ERR(digest(cred, sizeof(cred), nonce, "MESSAGE",
-		      "sip:bob@example.com", 2));
+	              "sip:bob@example.com", 2));
 	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@example.com", "z9hG4bKa3",
-		      "sip:carol@example.com", NULL, NULL, 70, cred));
+	              "sip:carol@example.com", NULL, NULL, 70, cred));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 403 From does not match credentials",
-			  CALLER));
+	                  CALLER));
 
 	/* foreign to foreign */
 	PT_ERR(pt_req(&f, "MESSAGE", "sip:y@192.0.2.50", "z9hG4bKa4", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 403 Relaying denied", CALLER));
 	PT_EQ(1, pt_count(&f, "MESSAGE ", NULL));
 	i = pt_find(&f, 0, "SIP/2.0 403 ", CALLER);
@@ -556,16 +555,18 @@ static int torture_one(struct pfix *f, const char *name)
 TEST(test_proxy_torture)
 {
 	static const struct pt_binding b[] = {
-		{"user@example.com", "sip:user@192.0.2.20:5070",
-		 "udp:192.0.2.20:5070", 1000, NULL},
+	    {"user@example.com", "sip:user@192.0.2.20:5070",
+	     "udp:192.0.2.20:5070", 1000, NULL},
 	};
 	static const struct {
 		const char *name;
 		const char *expect;
 	} cases[] = {
-		{"unkscm", "SIP/2.0 416 "},  {"novelsc", "SIP/2.0 416 "},
-		{"bext01", "SIP/2.0 420 "},  {"zeromf", "SIP/2.0 483 "},
-		{"invut", "INVITE sip:user@192.0.2.20:5070 "},
+	    {"unkscm", "SIP/2.0 416 "},
+	    {"novelsc", "SIP/2.0 416 "},
+	    {"bext01", "SIP/2.0 420 "},
+	    {"zeromf", "SIP/2.0 483 "},
+	    {"invut", "INVITE sip:user@192.0.2.20:5070 "},
 	};
 	struct pfix f;
 	int err, i;
@@ -580,7 +581,7 @@ TEST(test_proxy_torture)
 		i = pt_find(&f, n, cases[k].expect, NULL);
 		if (i < 0 && !pt_oom)
 			test_fail(__FILE__, __LINE__, "%s: no %s",
-				  cases[k].name, cases[k].expect);
+			          cases[k].name, cases[k].expect);
 		PT_ASSERT(i >= 0);
 	}
 	i = pt_find(&f, 0, "SIP/2.0 420 ", NULL);

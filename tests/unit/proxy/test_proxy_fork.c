@@ -1,4 +1,4 @@
-/* tests/unit/proxy/test_proxy_fork.c - forking, aggregation, CANCEL, Timer C (RFC 3261 16.7-16.10, RFC 3262) */
+/* tests/unit/proxy/test_proxy_fork.c - forking, CANCEL (RFC 3261 16.7) */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,31 +10,31 @@
 #include "test_proxy_util.h"
 
 #define CALLER "192.0.2.1:5062"
-#define ALICE "sip:alice@atlanta.com"
-#define B20 "192.0.2.20:5070"
-#define B21 "192.0.2.21:5070"
-#define B22 "192.0.2.22:5070"
+#define ALICE  "sip:alice@atlanta.com"
+#define B20    "192.0.2.20:5070"
+#define B21    "192.0.2.21:5070"
+#define B22    "192.0.2.22:5070"
 
 static const struct pt_binding bob2[] = {
-	{"bob@example.com", "sip:bob@" B20, "udp:" B20, 1000, NULL},
-	{"bob@example.com", "sip:bob@" B21, "udp:" B21, 1000, NULL},
+    {"bob@example.com", "sip:bob@" B20, "udp:" B20, 1000, NULL},
+    {"bob@example.com", "sip:bob@" B21, "udp:" B21, 1000, NULL},
 };
 
 static const struct pt_binding bob3[] = {
-	{"bob@example.com", "sip:bob@" B20, "udp:" B20, 1000, NULL},
-	{"bob@example.com", "sip:bob@" B21, "udp:" B21, 1000, NULL},
-	{"bob@example.com", "sip:bob@" B22, "udp:" B22, 1000, NULL},
+    {"bob@example.com", "sip:bob@" B20, "udp:" B20, 1000, NULL},
+    {"bob@example.com", "sip:bob@" B21, "udp:" B21, 1000, NULL},
+    {"bob@example.com", "sip:bob@" B22, "udp:" B22, 1000, NULL},
 };
 
 static const struct pt_binding bob_serial[] = {
-	{"bob@example.com", "sip:bob@" B20, "udp:" B20, 1000, NULL},
-	{"bob@example.com", "sip:bob@" B21, "udp:" B21, 500, NULL},
+    {"bob@example.com", "sip:bob@" B20, "udp:" B20, 1000, NULL},
+    {"bob@example.com", "sip:bob@" B21, "udp:" B21, 500, NULL},
 };
 
 static int invite(struct pfix *f)
 {
 	return pt_req(f, "INVITE", "sip:bob@example.com", "z9hG4bKc1", ALICE,
-		      NULL, NULL, 70, NULL);
+	              NULL, NULL, 70, NULL);
 }
 
 /* CORE-06 parallel: answer on one, CANCEL to the other, one 2xx up. */
@@ -109,7 +109,7 @@ TEST(test_proxy_fork_serial_timeout)
 
 	PT_START();
 	err = pfix_init(&f, &(struct proxy_conf){180000, 5000, false, NULL},
-			bob_serial, 2, NULL, 0, false);
+	                bob_serial, 2, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(invite(&f));
 	i20 = pt_find(&f, 0, "INVITE ", B20);
@@ -161,8 +161,7 @@ TEST(test_proxy_fork_aggregate)
 	TEST_ERR(err);
 	PT_ERR(invite(&f));
 	i20 = pt_find(&f, 0, "INVITE ", B20);
-	PT_ERR(pt_respond(&f, (uint32_t)i20, 503, "b20",
-			  "Retry-After: 30\n"));
+	PT_ERR(pt_respond(&f, (uint32_t)i20, 503, "b20", "Retry-After: 30\n"));
 	i = pt_find(&f, 0, "SIP/2.0 500 ", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_EQ(0, pt_count(&f, "SIP/2.0 503 ", CALLER));
@@ -185,15 +184,16 @@ TEST(test_proxy_fork_merge_challenges)
 	i21 = pt_find(&f, 0, "INVITE ", B21);
 	PT_ASSERT(i20 >= 0 && i21 >= 0);
 	PT_ERR(pt_respond(&f, (uint32_t)i20, 407, "b20",
-			  "Proxy-Authenticate: Digest realm=\"a.example\", "
-			  "nonce=\"n1\"\n"));
+	                  "Proxy-Authenticate: Digest realm=\"a.example\", "
+	                  "nonce=\"n1\"\n"));
 	PT_ERR(pt_respond(&f, (uint32_t)i21, 401, "b21",
-			  "WWW-Authenticate: Digest realm=\"b.example\", "
-			  "nonce=\"n2\"\n"));
+	                  "WWW-Authenticate: Digest realm=\"b.example\", "
+	                  "nonce=\"n2\"\n"));
 	i = pt_find(&f, 0, "SIP/2.0 407 ", CALLER);
 	PT_ASSERT(i >= 0);
 	PT_ASSERT(pt_has(&f, i, "realm=\"a.example\""));
-	PT_ASSERT(pt_has(&f, i, "WWW-Authenticate: Digest realm=\"b.example\""));
+	PT_ASSERT(
+	    pt_has(&f, i, "WWW-Authenticate: Digest realm=\"b.example\""));
 out:
 	pfix_close(&f);
 	return err;
@@ -239,7 +239,7 @@ TEST(test_proxy_fork_cancel_upstream)
 	PT_ASSERT(i20 >= 0 && i21 >= 0);
 	PT_ERR(pt_respond(&f, (uint32_t)i20, 180, "b20", NULL));
 	PT_ERR(pt_req(&f, "CANCEL", "sip:bob@example.com", "z9hG4bKc1", ALICE,
-		      NULL, NULL, 70, "Reason: SIP;cause=480\n"));
+	              NULL, NULL, 70, "Reason: SIP;cause=480\n"));
 	c = pt_find(&f, 0, "SIP/2.0 200 ", CALLER);
 	PT_ASSERT(c >= 0);
 	PT_ASSERT(pt_has(&f, c, "CANCEL"));
@@ -258,7 +258,7 @@ TEST(test_proxy_fork_cancel_upstream)
 	PT_EQ(1, pt_count(&f, "SIP/2.0 487 ", CALLER));
 	/* a CANCEL for nothing */
 	PT_ERR(pt_req(&f, "CANCEL", "sip:bob@example.com", "z9hG4bKzz", ALICE,
-		      NULL, NULL, 70, NULL));
+	              NULL, NULL, 70, NULL));
 	PT_EQ(1, pt_count(&f, "SIP/2.0 481 ", CALLER));
 out:
 	pfix_close(&f);
@@ -272,8 +272,8 @@ TEST(test_proxy_fork_timer_c)
 	int err, i20;
 
 	PT_START();
-	err = pfix_init(&f, &(struct proxy_conf){10000, 0, false, NULL},
-			bob2, 1, NULL, 0, false);
+	err = pfix_init(&f, &(struct proxy_conf){10000, 0, false, NULL}, bob2,
+	                1, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(invite(&f));
 	i20 = pt_find(&f, 0, "INVITE ", B20);
@@ -288,8 +288,8 @@ TEST(test_proxy_fork_timer_c)
 	PT_EQ(1, pt_count(&f, "SIP/2.0 487 ", CALLER));
 	pfix_close(&f);
 
-	err = pfix_init(&f, &(struct proxy_conf){10000, 0, false, NULL},
-			bob2, 1, NULL, 0, false);
+	err = pfix_init(&f, &(struct proxy_conf){10000, 0, false, NULL}, bob2,
+	                1, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(invite(&f));
 	tmrl_fake_advance(f.tmrl, 10000);
@@ -304,7 +304,7 @@ out:
 TEST(test_proxy_fork_100rel)
 {
 	static const char rr[] = "Require: 100rel\nRSeq: 1\n"
-				 "Record-Route: <sip:127.0.0.1:5060;lr;impd>\n";
+	                         "Record-Route: <sip:127.0.0.1:5060;lr;impd>\n";
 	struct pfix f;
 	int err, i20, i21, i;
 
@@ -312,7 +312,7 @@ TEST(test_proxy_fork_100rel)
 	err = pfix_init(&f, NULL, bob2, 2, NULL, 0, false);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "INVITE", "sip:bob@example.com", "z9hG4bKc1", ALICE,
-		      NULL, NULL, 70, "Supported: 100rel\n"));
+	              NULL, NULL, 70, "Supported: 100rel\n"));
 	i20 = pt_find(&f, 0, "INVITE ", B20);
 	i21 = pt_find(&f, 0, "INVITE ", B21);
 	PT_ASSERT(i20 >= 0 && i21 >= 0);
@@ -325,9 +325,10 @@ TEST(test_proxy_fork_100rel)
 	i = pt_find(&f, (uint32_t)i + 1, "SIP/2.0 183 ", CALLER);
 	PT_ASSERT(pt_has(&f, i, "tag=b21"));
 
-	PT_ERR(pt_req(&f, "PRACK", "sip:bob@" B21, "z9hG4bKpr1", ALICE,
-		      "sip:bob@example.com", "b21", 70,
-		      "Route: <sip:127.0.0.1:5060;lr;impd>\nRAck: 1 1 INVITE\n"));
+	PT_ERR(
+	    pt_req(&f, "PRACK", "sip:bob@" B21, "z9hG4bKpr1", ALICE,
+	           "sip:bob@example.com", "b21", 70,
+	           "Route: <sip:127.0.0.1:5060;lr;impd>\nRAck: 1 1 INVITE\n"));
 	i = pt_find(&f, 0, "PRACK sip:bob@" B21, B21);
 	PT_ASSERT(i >= 0);
 	PT_EQ(0, pt_count(&f, "PRACK ", B20));

@@ -1,4 +1,6 @@
 /* tests/unit/proxy/test_proxy_util.c - fixture for the stateful proxy tests */
+#include "test_proxy_util.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +16,6 @@
 #include "sip/tsx.h"
 #include "store/store.h"
 #include "test.h"
-#include "test_proxy_util.h"
 
 bool pt_oom;
 uint32_t pt_starts;
@@ -30,7 +31,7 @@ static void req_h(struct sip_msg *msg, void *arg)
 
 /* All bindings of b[i].aor (the first time it appears) in one replace. */
 static int add_aor(struct pfix *f, const struct pt_binding *b, uint32_t nb,
-		   uint32_t i)
+                   uint32_t i)
 {
 	struct store_binding sb[8];
 	char cid[8][32];
@@ -72,19 +73,19 @@ static int add_user(struct pfix *f, const char *user)
 	snprintf(u.user, sizeof(u.user), "%s", user);
 	snprintf(u.domain, sizeof(u.domain), "example.com");
 	u.enabled = true;
-	err = auth_ha1(u.ha1_md5, sizeof(u.ha1_md5), "MD5", user,
-		       "example.com", "secret");
+	err = auth_ha1(u.ha1_md5, sizeof(u.ha1_md5), "MD5", user, "example.com",
+	               "secret");
 	if (!err)
 		err = auth_ha1(u.ha1_sha256, sizeof(u.ha1_sha256), "SHA-256",
-			       user, "example.com", "secret");
+		               user, "example.com", "secret");
 	if (!err)
 		err = store_user_add(f->st, &u);
 	return err;
 }
 
 int pfix_init(struct pfix *f, const struct proxy_conf *cf,
-	      const struct pt_binding *b, uint32_t nb, const char *const *users,
-	      uint32_t n_users, bool registrar)
+              const struct pt_binding *b, uint32_t nb, const char *const *users,
+              uint32_t n_users, bool registrar)
 {
 	static const struct proxy_conf defcf = {180000, 0, false, NULL};
 	struct sa self;
@@ -96,7 +97,7 @@ int pfix_init(struct pfix *f, const struct proxy_conf *cf,
 		err = rec_tp_alloc(&f->rt, f->tmrl, 128);
 	if (!err)
 		err = sip_tsxl_alloc(&f->tl, f->tmrl, rec_tp_ops(), f->rt,
-				     &timers, req_h, f);
+		                     &timers, req_h, f);
 	if (!err)
 		err = store_open(&f->st, "mem:", NULL);
 	if (!err)
@@ -125,7 +126,7 @@ int pfix_init(struct pfix *f, const struct proxy_conf *cf,
 	}
 	if (!err)
 		err = proxy_alloc(&f->p, cf ? cf : &defcf, f->tl, f->loc,
-				  f->dom, f->auth, f->reg);
+		                  f->dom, f->auth, f->reg);
 	return err;
 }
 
@@ -143,9 +144,10 @@ void pfix_close(struct pfix *f)
 }
 
 static int vrecv(struct pfix *f, enum sip_transp tp, const char *src,
-		 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 static int vrecv(struct pfix *f, enum sip_transp tp, const char *src,
-		 const char *fmt, va_list ap)
+                 const char *fmt, va_list ap)
 {
 	struct sip_msg *msg = NULL;
 	char text[4096];
@@ -163,7 +165,7 @@ static int vrecv(struct pfix *f, enum sip_transp tp, const char *src,
 }
 
 int pt_recv(struct pfix *f, enum sip_transp tp, const char *src,
-	    const char *fmt, ...)
+            const char *fmt, ...)
 {
 	va_list ap;
 	int err;
@@ -175,32 +177,32 @@ int pt_recv(struct pfix *f, enum sip_transp tp, const char *src,
 }
 
 int pt_req(struct pfix *f, const char *met, const char *ruri,
-	   const char *branch, const char *from, const char *to,
-	   const char *totag, int mf, const char *extra)
+           const char *branch, const char *from, const char *to,
+           const char *totag, int mf, const char *extra)
 {
 	char mfs[32] = "";
 
 	if (mf >= 0)
 		snprintf(mfs, sizeof(mfs), "Max-Forwards: %d\n", mf);
 	return pt_recv(f, SIP_TRANSP_UDP, "192.0.2.1:5062",
-		       "%s %s SIP/2.0\n"
-		       "Via: SIP/2.0/UDP 192.0.2.1:5062;branch=%s;rport\n"
-		       "%s"
-		       "From: <%s>;tag=f1\n"
-		       "To: <%s>%s%s\n"
-		       "Call-ID: c1@192.0.2.1\n"
-		       "CSeq: 1 %s\n"
-		       "Contact: <sip:caller@192.0.2.1:5062>\n"
-		       "%s"
-		       "Content-Length: 0\n"
-		       "\n",
-		       met, ruri, branch, mfs, from, to ? to : ruri,
-		       totag ? ";tag=" : "", totag ? totag : "", met,
-		       extra ? extra : "");
+	               "%s %s SIP/2.0\n"
+	               "Via: SIP/2.0/UDP 192.0.2.1:5062;branch=%s;rport\n"
+	               "%s"
+	               "From: <%s>;tag=f1\n"
+	               "To: <%s>%s%s\n"
+	               "Call-ID: c1@192.0.2.1\n"
+	               "CSeq: 1 %s\n"
+	               "Contact: <sip:caller@192.0.2.1:5062>\n"
+	               "%s"
+	               "Content-Length: 0\n"
+	               "\n",
+	               met, ruri, branch, mfs, from, to ? to : ruri,
+	               totag ? ";tag=" : "", totag ? totag : "", met,
+	               extra ? extra : "");
 }
 
-int pt_respond(struct pfix *f, uint32_t idx, uint16_t scode,
-	       const char *totag, const char *extra)
+int pt_respond(struct pfix *f, uint32_t idx, uint16_t scode, const char *totag,
+               const char *extra)
 {
 	const struct rec_sent *s = rec_tp_get(f->rt, idx);
 	struct sip_msg *req = NULL;
@@ -217,19 +219,20 @@ int pt_respond(struct pfix *f, uint32_t idx, uint16_t scode,
 	if (err)
 		goto out;
 	err = buf_printf(b, "SIP/2.0 %u %s\n", scode, sip_reason(scode));
-	for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA);
-	     h && !err; h = sip_msg_hdr_next(req, h))
+	for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_VIA); h && !err;
+	     h = sip_msg_hdr_next(req, h))
 		err = buf_printf(b, "Via: %.*s\n", PL_PRINT(&h->val));
 	if (!err)
-		err = buf_printf(
-			b, "From: %.*s\nTo: %.*s%s%s\nCall-ID: %.*s\n"
-			   "CSeq: %u %.*s\n%sContent-Length: 0\n\n",
-			PL_PRINT(&sip_msg_hdr(req, SIP_HDR_FROM)->val),
-			PL_PRINT(&sip_msg_hdr(req, SIP_HDR_TO)->val),
-			totag && !pl_isset(&req->to.tag) ? ";tag=" : "",
-			totag && !pl_isset(&req->to.tag) ? totag : "",
-			PL_PRINT(&req->callid), req->cseq.num,
-			PL_PRINT(&req->cseq.met), extra ? extra : "");
+		err =
+		    buf_printf(b,
+		               "From: %.*s\nTo: %.*s%s%s\nCall-ID: %.*s\n"
+		               "CSeq: %u %.*s\n%sContent-Length: 0\n\n",
+		               PL_PRINT(&sip_msg_hdr(req, SIP_HDR_FROM)->val),
+		               PL_PRINT(&sip_msg_hdr(req, SIP_HDR_TO)->val),
+		               totag && !pl_isset(&req->to.tag) ? ";tag=" : "",
+		               totag && !pl_isset(&req->to.tag) ? totag : "",
+		               PL_PRINT(&req->callid), req->cseq.num,
+		               PL_PRINT(&req->cseq.met), extra ? extra : "");
 	if (!err)
 		err = buf_write_u8(b, 0);
 	if (err)
@@ -257,7 +260,7 @@ static bool dst_is(const struct rec_sent *s, const char *addr)
 }
 
 int pt_find(const struct pfix *f, uint32_t from, const char *prefix,
-	    const char *addr)
+            const char *addr)
 {
 	int i = (int)from;
 
@@ -269,8 +272,7 @@ int pt_find(const struct pfix *f, uint32_t from, const char *prefix,
 	return -1;
 }
 
-uint32_t pt_count(const struct pfix *f, const char *prefix,
-		  const char *addr)
+uint32_t pt_count(const struct pfix *f, const char *prefix, const char *addr)
 {
 	uint32_t n = 0;
 	int i = 0;

@@ -49,62 +49,61 @@ struct pfix {
 extern bool pt_oom;
 extern uint32_t pt_starts;
 #define PT_START() (pt_oom = pt_starts++ > 0 && mem_fail_count() == 0)
-#define PT_ERR(e)                                                             \
-	do {                                                                  \
-		int pt_e = (e);                                               \
-		if (pt_e) {                                                   \
-			err = pt_oom ? ENOMEM : pt_e;                         \
-			if (!pt_oom)                                          \
-				TEST_ERR(err);                                \
-			goto out;                                             \
-		}                                                             \
+#define PT_ERR(e)                                                              \
+	do {                                                                   \
+		int pt_e = (e);                                                \
+		if (pt_e) {                                                    \
+			err = pt_oom ? ENOMEM : pt_e;                          \
+			if (!pt_oom)                                           \
+				TEST_ERR(err);                                 \
+			goto out;                                              \
+		}                                                              \
 	} while (0)
-#define PT_ASSERT(c)                                                          \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			if (pt_oom) {                                         \
-				err = ENOMEM;                                 \
-				goto out;                                     \
-			}                                                     \
-			TEST_ASSERT(c);                                       \
-		}                                                             \
+#define PT_ASSERT(c)                                                           \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			if (pt_oom) {                                          \
+				err = ENOMEM;                                  \
+				goto out;                                      \
+			}                                                      \
+			TEST_ASSERT(c);                                        \
+		}                                                              \
 	} while (0)
-#define PT_EQ(a, b)                                                           \
-	do {                                                                  \
-		if ((long long)(a) != (long long)(b)) {                       \
-			if (pt_oom) {                                         \
-				err = ENOMEM;                                 \
-				goto out;                                     \
-			}                                                     \
-			TEST_EQ(a, b);                                        \
-		}                                                             \
+#define PT_EQ(a, b)                                                            \
+	do {                                                                   \
+		if ((long long)(a) != (long long)(b)) {                        \
+			if (pt_oom) {                                          \
+				err = ENOMEM;                                  \
+				goto out;                                      \
+			}                                                      \
+			TEST_EQ(a, b);                                         \
+		}                                                              \
 	} while (0)
 
 /* cf NULL: defaults (no auth). users: "alice" etc. in example.com with
  * password "secret" (auth module enabled when n_users > 0). */
 int pfix_init(struct pfix *f, const struct proxy_conf *cf,
-	      const struct pt_binding *b, uint32_t nb, const char *const *users,
-	      uint32_t n_users, bool registrar);
+              const struct pt_binding *b, uint32_t nb, const char *const *users,
+              uint32_t n_users, bool registrar);
 void pfix_close(struct pfix *f);
 
 /* Feed a received message (lone "\n" become CRLF). */
 int pt_recv(struct pfix *f, enum sip_transp tp, const char *src,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A request from the caller at udp 192.0.2.1:5062: method, Request-URI,
  * branch, From URI, To URI (NULL: the Request-URI), To tag (or NULL),
  * Max-Forwards (-1: none), extra header lines ("X: y\n"). */
 int pt_req(struct pfix *f, const char *met, const char *ruri,
-	   const char *branch, const char *from, const char *to,
-	   const char *totag, int mf, const char *extra);
+           const char *branch, const char *from, const char *to,
+           const char *totag, int mf, const char *extra);
 /* The downstream that got record idx answers it. */
-int pt_respond(struct pfix *f, uint32_t idx, uint16_t scode,
-	       const char *totag, const char *extra);
+int pt_respond(struct pfix *f, uint32_t idx, uint16_t scode, const char *totag,
+               const char *extra);
 /* First record at or after from starting with prefix ("SIP/2.0 180",
  * "INVITE ") sent to addr ("192.0.2.20:5070", NULL: any); -1 if none. */
 int pt_find(const struct pfix *f, uint32_t from, const char *prefix,
-	    const char *addr);
-uint32_t pt_count(const struct pfix *f, const char *prefix,
-		  const char *addr);
+            const char *addr);
+uint32_t pt_count(const struct pfix *f, const char *prefix, const char *addr);
 /* Does record idx contain s? */
 bool pt_has(const struct pfix *f, int idx, const char *s);
 /* Copy record idx as a NUL-terminated string (mem). */

@@ -1,4 +1,4 @@
-/* tests/unit/proxy/test_registrar.c - REGISTER processing (RFC 3261 10.3, RFC 3327, RFC 5626, RFC 5627) */
+/* tests/unit/proxy/test_registrar.c - REGISTER (RFC 3261 10.3, 3327, 5627) */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,11 +45,11 @@ static int user_add(struct store *st, const char *user, const char *pw)
 	memset(&u, 0, sizeof(u));
 	snprintf(u.user, sizeof(u.user), "%s", user);
 	snprintf(u.domain, sizeof(u.domain), "example.com");
-	err = auth_ha1(u.ha1_md5, sizeof(u.ha1_md5), "MD5", user,
-		       "example.com", pw);
+	err = auth_ha1(u.ha1_md5, sizeof(u.ha1_md5), "MD5", user, "example.com",
+	               pw);
 	if (!err)
 		err = auth_ha1(u.ha1_sha256, sizeof(u.ha1_sha256), "SHA-256",
-			       user, "example.com", pw);
+		               user, "example.com", pw);
 	u.enabled = true;
 	if (!err)
 		err = store_user_add(st, &u);
@@ -80,13 +80,13 @@ static int rfx_init(struct rfx *f, const struct registrar_conf *rc)
 	if (!err)
 		err = auth_alloc(&f->auth, f->st, f->tl, &ac);
 	if (!err)
-		err = registrar_alloc(&f->reg, rc ? rc : &dflt, f->loc,
-				      f->auth, f->dom);
+		err = registrar_alloc(&f->reg, rc ? rc : &dflt, f->loc, f->auth,
+		                      f->dom);
 	if (!err)
 		err = rec_tp_alloc(&f->rt, f->tl, 8);
 	if (!err)
 		err = sip_tsxl_alloc(&f->tsxl, f->tl, rec_tp_ops(), f->rt,
-				     &timers, noreq_h, NULL);
+		                     &timers, noreq_h, NULL);
 	return err;
 }
 
@@ -106,7 +106,7 @@ static void rfx_close(struct rfx *f)
  * its answer. ENOMEM when an injected failure shows: nothing sent, or
  * the 500 with Retry-After of a failed allocation. */
 static int handle(struct rfx *f, const char *text, enum sip_transp tp,
-		  struct sip_msg **rspp)
+                  struct sip_msg **rspp)
 {
 	struct sip_msg *msg = NULL, *rsp = NULL;
 	struct sip_stsx *st = NULL;
@@ -144,7 +144,7 @@ out:
 
 /* REGISTER for user@example.com with extra header lines. */
 static int reg(struct rfx *f, const char *user, const char *callid,
-	       uint32_t cseq, const char *extra, struct sip_msg **rspp)
+               uint32_t cseq, const char *extra, struct sip_msg **rspp)
 {
 	struct buf *b = NULL;
 	int err;
@@ -153,17 +153,17 @@ static int reg(struct rfx *f, const char *user, const char *callid,
 	if (err)
 		return err;
 	err = buf_printf(b,
-			 "REGISTER sip:example.com SIP/2.0\n"
-			 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKr%u\n"
-			 "Max-Forwards: 70\n"
-			 "From: <sip:%s@example.com>;tag=ft\n"
-			 "To: <sip:%s@example.com>\n"
-			 "Call-ID: %s\n"
-			 "CSeq: %u REGISTER\n"
-			 "%s"
-			 "Content-Length: 0\n\n",
-			 ++f->branch, user, user, callid, cseq,
-			 extra ? extra : "");
+	                 "REGISTER sip:example.com SIP/2.0\n"
+	                 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKr%u\n"
+	                 "Max-Forwards: 70\n"
+	                 "From: <sip:%s@example.com>;tag=ft\n"
+	                 "To: <sip:%s@example.com>\n"
+	                 "Call-ID: %s\n"
+	                 "CSeq: %u REGISTER\n"
+	                 "%s"
+	                 "Content-Length: 0\n\n",
+	                 ++f->branch, user, user, callid, cseq,
+	                 extra ? extra : "");
 	if (!err)
 		err = buf_write_u8(b, 0);
 	if (!err)
@@ -174,7 +174,7 @@ static int reg(struct rfx *f, const char *user, const char *callid,
 
 /* The binding of the 200 whose URI is uri: its expires and q. */
 static int contact_get(const struct sip_msg *rsp, const char *uri,
-		       int64_t *expires, uint32_t *q, struct sip_contact *cp)
+                       int64_t *expires, uint32_t *q, struct sip_contact *cp)
 {
 	for (const struct sip_hdr *h = sip_msg_hdr(rsp, SIP_HDR_CONTACT); h;
 	     h = sip_msg_hdr_next(rsp, h)) {
@@ -221,9 +221,9 @@ TEST(test_reg_add_refresh_remove)
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:alice@192.0.2.1:5060>\n"
-		  "User-Agent: test-phone/1.0\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.1:5060>\n"
+	          "User-Agent: test-phone/1.0\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(1, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -247,8 +247,7 @@ TEST(test_reg_add_refresh_remove)
 	/* refresh with an Expires header, same Call-ID, higher CSeq */
 	tmrl_fake_advance(f.tl, 100 * 1000);
 	err = reg(&f, "alice", "c1", 2,
-		  "Contact: <sip:alice@192.0.2.1:5060>\nExpires: 1800\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.1:5060>\nExpires: 1800\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(1, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -260,8 +259,8 @@ TEST(test_reg_add_refresh_remove)
 
 	/* the same URI written differently is the same binding (19.1.4) */
 	err = reg(&f, "alice", "c1", 3,
-		  "Contact: <sip:alice@192.0.2.1:5060;unknown=1>;expires=900\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.1:5060;unknown=1>;expires=900\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(1, nbind(&f, "alice@example.com"));
@@ -269,7 +268,7 @@ TEST(test_reg_add_refresh_remove)
 
 	/* removal */
 	err = reg(&f, "alice", "c1", 4,
-		  "Contact: <sip:alice@192.0.2.1:5060>;expires=0\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1:5060>;expires=0\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(0, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -291,10 +290,10 @@ TEST(test_reg_q_and_several)
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:vm@192.0.2.9>;q=0.1\n"
-		  "Contact: <sip:alice@192.0.2.1>;q=1.0, "
-		  "<sip:alice@192.0.2.2>;q=0.5\n",
-		  &rsp);
+	          "Contact: <sip:vm@192.0.2.9>;q=0.1\n"
+	          "Contact: <sip:alice@192.0.2.1>;q=1.0, "
+	          "<sip:alice@192.0.2.2>;q=0.5\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(3, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -312,7 +311,7 @@ TEST(test_reg_q_and_several)
 
 	/* another device, another Call-ID: added, the rest untouched */
 	err = reg(&f, "alice", "c2", 1,
-		  "Contact: <sip:alice@192.0.2.3>;q=0.7\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.3>;q=0.7\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(4, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -322,12 +321,12 @@ TEST(test_reg_q_and_several)
 
 	/* remove one of four */
 	err = reg(&f, "alice", "c1", 2,
-		  "Contact: <sip:alice@192.0.2.2>;expires=0\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.2>;expires=0\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(3, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
 	TEST_ERR_EQ(ENOENT,
-		    contact_get(rsp, "sip:alice@192.0.2.2", NULL, NULL, NULL));
+	            contact_get(rsp, "sip:alice@192.0.2.2", NULL, NULL, NULL));
 	rsp = mem_deref(rsp);
 
 	/* a query lists them without changing anything */
@@ -351,7 +350,7 @@ TEST(test_reg_wildcard)
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\n", &rsp);
+	          "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
@@ -367,7 +366,7 @@ TEST(test_reg_wildcard)
 	TEST_EQ(400, rsp->scode);
 	rsp = mem_deref(rsp);
 	err = reg(&f, "alice", "c2", 1,
-		  "Contact: *\nContact: <sip:c@192.0.2.3>\nExpires: 0\n", &rsp);
+	          "Contact: *\nContact: <sip:c@192.0.2.3>\nExpires: 0\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(400, rsp->scode);
 	rsp = mem_deref(rsp);
@@ -404,7 +403,7 @@ TEST(test_reg_expires_bounds)
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:alice@192.0.2.1>;expires=30\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=30\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(423, rsp->scode);
 	h = sip_msg_hdr(rsp, SIP_HDR_MIN_EXPIRES);
@@ -415,15 +414,15 @@ TEST(test_reg_expires_bounds)
 
 	/* Expires header too short */
 	err = reg(&f, "alice", "c1", 2,
-		  "Contact: <sip:alice@192.0.2.1>\nExpires: 59\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>\nExpires: 59\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(423, rsp->scode);
 	rsp = mem_deref(rsp);
 
 	/* the contact parameter wins over the header */
 	err = reg(&f, "alice", "c1", 3,
-		  "Contact: <sip:alice@192.0.2.1>;expires=60\nExpires: 5\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=60\nExpires: 5\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	err = contact_get(rsp, "sip:alice@192.0.2.1", &e, NULL, NULL);
@@ -433,7 +432,7 @@ TEST(test_reg_expires_bounds)
 
 	/* too long: cut to the maximum */
 	err = reg(&f, "alice", "c1", 4,
-		  "Contact: <sip:alice@192.0.2.1>;expires=86400\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=86400\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	err = contact_get(rsp, "sip:alice@192.0.2.1", &e, NULL, NULL);
@@ -455,29 +454,29 @@ TEST(test_reg_stale_cseq)
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 10,
-		  "Contact: <sip:alice@192.0.2.1>;expires=600\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=600\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
 
 	err = reg(&f, "alice", "c1", 10,
-		  "Contact: <sip:alice@192.0.2.1>;expires=1200\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=1200\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(500, rsp->scode);
 	TEST_PL_EQ("Stale CSeq", &rsp->reason);
 	rsp = mem_deref(rsp);
 	err = reg(&f, "alice", "c1", 9,
-		  "Contact: <sip:alice@192.0.2.1>;expires=0\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=0\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(500, rsp->scode);
 	rsp = mem_deref(rsp);
 	TEST_EQ(1, nbind(&f, "alice@example.com"));
 	TEST_EQ(tmrl_wallclock(f.tl) + 600,
-		nth(loc_find(f.loc, "alice@example.com"), 0)->expires);
+	        nth(loc_find(f.loc, "alice@example.com"), 0)->expires);
 
 	/* another Call-ID may update it whatever its CSeq */
 	err = reg(&f, "alice", "c2", 1,
-		  "Contact: <sip:alice@192.0.2.1>;expires=1200\n", &rsp);
+	          "Contact: <sip:alice@192.0.2.1>;expires=1200\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	err = contact_get(rsp, "sip:alice@192.0.2.1", &e, NULL, NULL);
@@ -500,7 +499,7 @@ TEST(test_reg_max_contacts)
 	err = rfx_init(&f, &cf);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\n", &rsp);
+	          "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
@@ -513,8 +512,8 @@ TEST(test_reg_max_contacts)
 
 	/* swapping one for another in one request is fine */
 	err = reg(&f, "alice", "c1", 2,
-		  "Contact: <sip:a@192.0.2.1>;expires=0, <sip:c@192.0.2.3>\n",
-		  &rsp);
+	          "Contact: <sip:a@192.0.2.1>;expires=0, <sip:c@192.0.2.3>\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(2, nbind(&f, "alice@example.com"));
@@ -534,11 +533,11 @@ TEST(test_reg_path)
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:alice@10.0.0.5>\n"
-		  "Path: <sip:edge1.example.com;lr>\n"
-		  "Path: <sip:edge2.example.com;lr>\n"
-		  "Supported: path\n",
-		  &rsp);
+	          "Contact: <sip:alice@10.0.0.5>\n"
+	          "Path: <sip:edge1.example.com;lr>\n"
+	          "Path: <sip:edge2.example.com;lr>\n"
+	          "Supported: path\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(2, sip_msg_hdr_count(rsp, SIP_HDR_PATH));
@@ -546,18 +545,18 @@ TEST(test_reg_path)
 	TEST_PL_EQ("<sip:edge1.example.com;lr>", &h->val);
 	rsp = mem_deref(rsp);
 	TEST_STR_EQ("<sip:edge1.example.com;lr>,<sip:edge2.example.com;lr>",
-		    nth(loc_find(f.loc, "alice@example.com"), 0)->path);
+	            nth(loc_find(f.loc, "alice@example.com"), 0)->path);
 
 	/* without Supported: path it is stored but not echoed */
 	err = reg(&f, "bob", "c2", 1,
-		  "Contact: <sip:bob@10.0.0.6>\n"
-		  "Path: <sip:edge1.example.com;lr>\n",
-		  &rsp);
+	          "Contact: <sip:bob@10.0.0.6>\n"
+	          "Path: <sip:edge1.example.com;lr>\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(0, sip_msg_hdr_count(rsp, SIP_HDR_PATH));
 	TEST_STR_EQ("<sip:edge1.example.com;lr>",
-		    nth(loc_find(f.loc, "bob@example.com"), 0)->path);
+	            nth(loc_find(f.loc, "bob@example.com"), 0)->path);
 out:
 	mem_deref(rsp);
 	rfx_close(&f);
@@ -566,7 +565,7 @@ out:
 
 /* The value of a quoted contact param, unquoted, as a URI. */
 static int gruu_param(const struct sip_contact *c, const char *name,
-		      struct sip_uri *u, char *buf, size_t size)
+                      struct sip_uri *u, char *buf, size_t size)
 {
 	struct parse_err pe;
 	struct pl v;
@@ -599,11 +598,11 @@ TEST(test_reg_gruu)
 
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
-	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:alice@192.0.2.1>;+sip.instance=\"<" INST1
-		  ">\"\n"
-		  "Supported: gruu, path\n",
-		  &rsp);
+	err =
+	    reg(&f, "alice", "c1", 1,
+	        "Contact: <sip:alice@192.0.2.1>;+sip.instance=\"<" INST1 ">\"\n"
+	        "Supported: gruu, path\n",
+	        &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	err = contact_get(rsp, "sip:alice@192.0.2.1", NULL, NULL, &c);
@@ -618,12 +617,12 @@ TEST(test_reg_gruu)
 	rsp = mem_deref(rsp);
 
 	/* a second instance of alice, and one without instance */
-	err = reg(&f, "alice", "c2", 1,
-		  "Contact: <sip:alice@192.0.2.2>;+sip.instance=\"<" INST2
-		  ">\"\n"
-		  "Contact: <sip:alice@192.0.2.3>\n"
-		  "Supported: gruu\n",
-		  &rsp);
+	err =
+	    reg(&f, "alice", "c2", 1,
+	        "Contact: <sip:alice@192.0.2.2>;+sip.instance=\"<" INST2 ">\"\n"
+	        "Contact: <sip:alice@192.0.2.3>\n"
+	        "Supported: gruu\n",
+	        &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(3, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -642,11 +641,11 @@ TEST(test_reg_gruu)
 	TEST_ASSERT(loc_find_gruu(f.loc, &tmp) == b1);
 
 	/* a refresh (same Call-ID) keeps the temporary GRUU valid */
-	err = reg(&f, "alice", "c1", 2,
-		  "Contact: <sip:alice@192.0.2.1>;+sip.instance=\"<" INST1
-		  ">\"\n"
-		  "Supported: gruu\n",
-		  &rsp);
+	err =
+	    reg(&f, "alice", "c1", 2,
+	        "Contact: <sip:alice@192.0.2.1>;+sip.instance=\"<" INST1 ">\"\n"
+	        "Supported: gruu\n",
+	        &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	err = contact_get(rsp, "sip:alice@192.0.2.1", NULL, NULL, &c);
@@ -663,10 +662,10 @@ TEST(test_reg_gruu)
 	/* the instance moved (new URI, same instance, new Call-ID): one
 	 * binding per instance; the old temporary GRUU is gone */
 	err = reg(&f, "alice", "c3", 1,
-		  "Contact: <sip:alice@192.0.2.99>;+sip.instance=\"<" INST1
-		  ">\"\n"
-		  "Supported: gruu\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.99>;+sip.instance=\"<" INST1
+	          ">\"\n"
+	          "Supported: gruu\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(3, nbind(&f, "alice@example.com"));
@@ -690,30 +689,30 @@ TEST(test_reg_outbound_regid)
 	TEST_ERR(err);
 	/* RFC 5626: two flows of one instance */
 	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:alice@192.0.2.1;transport=tcp>;reg-id=1;"
-		  "+sip.instance=\"<" INST1 ">\"\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.1;transport=tcp>;reg-id=1;"
+	          "+sip.instance=\"<" INST1 ">\"\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
 	err = reg(&f, "alice", "c2", 1,
-		  "Contact: <sip:alice@192.0.2.1;transport=tcp>;reg-id=2;"
-		  "+sip.instance=\"<" INST1 ">\"\n",
-		  &rsp);
+	          "Contact: <sip:alice@192.0.2.1;transport=tcp>;reg-id=2;"
+	          "+sip.instance=\"<" INST1 ">\"\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
 	TEST_EQ(2, nbind(&f, "alice@example.com"));
 	/* flow 1 comes back from another address: it replaces flow 1 */
 	err = reg(&f, "alice", "c3", 1,
-		  "Contact: <sip:alice@198.51.100.7;transport=tcp>;reg-id=1;"
-		  "+sip.instance=\"<" INST1 ">\"\n",
-		  &rsp);
+	          "Contact: <sip:alice@198.51.100.7;transport=tcp>;reg-id=1;"
+	          "+sip.instance=\"<" INST1 ">\"\n",
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(2, nbind(&f, "alice@example.com"));
 	TEST_STR_EQ("sip:alice@198.51.100.7;transport=tcp",
-		    nth(loc_find(f.loc, "alice@example.com"), 0)->contact);
+	            nth(loc_find(f.loc, "alice@example.com"), 0)->contact);
 	TEST_EQ(1, nth(loc_find(f.loc, "alice@example.com"), 0)->reg_id);
 out:
 	mem_deref(rsp);
@@ -731,10 +730,11 @@ TEST(test_reg_expiry_and_reload)
 
 	err = rfx_init(&f, NULL);
 	TEST_ERR(err);
-	err = reg(&f, "alice", "c1", 1,
-		  "Contact: <sip:alice@192.0.2.1>;expires=60\n"
-		  "Contact: <sip:alice@192.0.2.2>;expires=600;q=0.4;+sip.audio\n",
-		  &rsp);
+	err =
+	    reg(&f, "alice", "c1", 1,
+	        "Contact: <sip:alice@192.0.2.1>;expires=60\n"
+	        "Contact: <sip:alice@192.0.2.2>;expires=600;q=0.4;+sip.audio\n",
+	        &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
@@ -781,16 +781,16 @@ TEST(test_reg_bad_requests)
 	TEST_ERR(err);
 	/* RFC 4475 3.3.4 (unksm2) */
 	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "To: isbn:2983792873\n"
-		     "From: <http://www.example.com>;tag=3234233\n"
-		     "Call-ID: unksm2.daksdj@hyphenated-host.example.com\n"
-		     "CSeq: 234902 REGISTER\n"
-		     "Max-Forwards: 70\n"
-		     "Via: SIP/2.0/UDP 192.0.2.21:5060;branch=z9hG4bKkdjuw\n"
-		     "Contact: <name:John_Smith>\n"
-		     "l: 0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	             "REGISTER sip:example.com SIP/2.0\n"
+	             "To: isbn:2983792873\n"
+	             "From: <http://www.example.com>;tag=3234233\n"
+	             "Call-ID: unksm2.daksdj@hyphenated-host.example.com\n"
+	             "CSeq: 234902 REGISTER\n"
+	             "Max-Forwards: 70\n"
+	             "Via: SIP/2.0/UDP 192.0.2.21:5060;branch=z9hG4bKkdjuw\n"
+	             "Contact: <name:John_Smith>\n"
+	             "l: 0\n\n",
+	             SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(400, rsp->scode);
 	TEST_PL_EQ("Invalid To URI scheme", &rsp->reason);
@@ -798,38 +798,38 @@ TEST(test_reg_bad_requests)
 
 	/* not our domain */
 	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx1\n"
-		     "Max-Forwards: 70\n"
-		     "From: <sip:alice@example.org>;tag=1\n"
-		     "To: <sip:alice@example.org>\n"
-		     "Call-ID: x1\n"
-		     "CSeq: 1 REGISTER\n"
-		     "Contact: <sip:alice@192.0.2.1>\n"
-		     "Content-Length: 0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	             "REGISTER sip:example.com SIP/2.0\n"
+	             "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx1\n"
+	             "Max-Forwards: 70\n"
+	             "From: <sip:alice@example.org>;tag=1\n"
+	             "To: <sip:alice@example.org>\n"
+	             "Call-ID: x1\n"
+	             "CSeq: 1 REGISTER\n"
+	             "Contact: <sip:alice@192.0.2.1>\n"
+	             "Content-Length: 0\n\n",
+	             SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(404, rsp->scode);
 	rsp = mem_deref(rsp);
 
 	/* no user part */
 	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx2\n"
-		     "Max-Forwards: 70\n"
-		     "From: <sip:example.com>;tag=1\n"
-		     "To: <sip:example.com>\n"
-		     "Call-ID: x2\n"
-		     "CSeq: 1 REGISTER\n"
-		     "Content-Length: 0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	             "REGISTER sip:example.com SIP/2.0\n"
+	             "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx2\n"
+	             "Max-Forwards: 70\n"
+	             "From: <sip:example.com>;tag=1\n"
+	             "To: <sip:example.com>\n"
+	             "Call-ID: x2\n"
+	             "CSeq: 1 REGISTER\n"
+	             "Content-Length: 0\n\n",
+	             SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(404, rsp->scode);
 	rsp = mem_deref(rsp);
 
 	/* a non-SIP contact */
 	err = reg(&f, "alice", "c1", 1, "Contact: <mailto:alice@example.com>\n",
-		  &rsp);
+	          &rsp);
 	TEST_ERR(err);
 	TEST_EQ(400, rsp->scode);
 	rsp = mem_deref(rsp);
@@ -852,17 +852,17 @@ TEST(test_reg_torture)
 	TEST_ERR(err);
 	/* 3.1.1.4 escnull: two distinct contacts */
 	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "To: sip:null-%00-null@example.com\n"
-		     "From: sip:null-%00-null@example.com;tag=839923423\n"
-		     "Max-Forwards: 70\n"
-		     "Call-ID: escnull.39203ndfvkjdasfkq3w4otrq0adsfdfnavd\n"
-		     "CSeq: 14398234 REGISTER\n"
-		     "Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bKkdjuw\n"
-		     "Contact: <sip:%00@host5.example.com>\n"
-		     "Contact: <sip:%00%00@host5.example.com>\n"
-		     "L:0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	             "REGISTER sip:example.com SIP/2.0\n"
+	             "To: sip:null-%00-null@example.com\n"
+	             "From: sip:null-%00-null@example.com;tag=839923423\n"
+	             "Max-Forwards: 70\n"
+	             "Call-ID: escnull.39203ndfvkjdasfkq3w4otrq0adsfdfnavd\n"
+	             "CSeq: 14398234 REGISTER\n"
+	             "Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bKkdjuw\n"
+	             "Contact: <sip:%00@host5.example.com>\n"
+	             "Contact: <sip:%00%00@host5.example.com>\n"
+	             "L:0\n\n",
+	             SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_EQ(2, sip_msg_hdr_count(rsp, SIP_HDR_CONTACT));
@@ -870,32 +870,34 @@ TEST(test_reg_torture)
 	TEST_EQ(2, nbind(&f, "null-%00-null@example.com"));
 
 	/* 3.3.12 cparam01: unknownparam is a contact param */
-	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "Via: SIP/2.0/UDP saturn.example.com:5060;branch=z9hG4bKc1\n"
-		     "Max-Forwards: 70\n"
-		     "From: sip:watson@example.com;tag=DkfVgjkrtMwaerKKpe\n"
-		     "To: sip:watson@example.com\n"
-		     "Call-ID: cparam01.70710@saturn.example.com\n"
-		     "CSeq: 2 REGISTER\n"
-		     "Contact: sip:+19725552222@gw1.example.net;unknownparam\n"
-		     "l: 0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	err =
+	    handle(&f,
+	           "REGISTER sip:example.com SIP/2.0\n"
+	           "Via: SIP/2.0/UDP saturn.example.com:5060;branch=z9hG4bKc1\n"
+	           "Max-Forwards: 70\n"
+	           "From: sip:watson@example.com;tag=DkfVgjkrtMwaerKKpe\n"
+	           "To: sip:watson@example.com\n"
+	           "Call-ID: cparam01.70710@saturn.example.com\n"
+	           "CSeq: 2 REGISTER\n"
+	           "Contact: sip:+19725552222@gw1.example.net;unknownparam\n"
+	           "l: 0\n\n",
+	           SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
 	/* 3.3.13 cparam02: unknownparam belongs to the URI */
-	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "Via: SIP/2.0/UDP saturn.example.com:5060;branch=z9hG4bKc2\n"
-		     "Max-Forwards: 70\n"
-		     "From: sip:watson@example.com;tag=838293\n"
-		     "To: sip:watson@example.com\n"
-		     "Call-ID: cparam02.70710@saturn.example.com\n"
-		     "CSeq: 3 REGISTER\n"
-		     "Contact: <sip:+19725552222@gw1.example.net;unknownparam>\n"
-		     "l: 0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	err =
+	    handle(&f,
+	           "REGISTER sip:example.com SIP/2.0\n"
+	           "Via: SIP/2.0/UDP saturn.example.com:5060;branch=z9hG4bKc2\n"
+	           "Max-Forwards: 70\n"
+	           "From: sip:watson@example.com;tag=838293\n"
+	           "To: sip:watson@example.com\n"
+	           "Call-ID: cparam02.70710@saturn.example.com\n"
+	           "CSeq: 3 REGISTER\n"
+	           "Contact: <sip:+19725552222@gw1.example.net;unknownparam>\n"
+	           "l: 0\n\n",
+	           SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	rsp = mem_deref(rsp);
@@ -904,26 +906,27 @@ TEST(test_reg_torture)
 	bl = loc_find(f.loc, "watson@example.com");
 	TEST_EQ(1, list_count(bl));
 	TEST_STR_EQ("sip:+19725552222@gw1.example.net;unknownparam",
-		    nth(bl, 0)->contact);
+	            nth(bl, 0)->contact);
 	TEST_STR_EQ("", nth(bl, 0)->params);
 	TEST_STR_EQ("cparam02.70710@saturn.example.com", nth(bl, 0)->callid);
 
 	/* 3.3.14 regescrt: the escaped header stays in the binding */
-	err = handle(&f,
-		     "REGISTER sip:example.com SIP/2.0\n"
-		     "To: sip:user@example.com\n"
-		     "From: sip:user@example.com;tag=8\n"
-		     "Max-Forwards: 70\n"
-		     "Call-ID: regescrt.k345asrl3fdbv@192.0.2.1\n"
-		     "CSeq: 14398234 REGISTER\n"
-		     "Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bKe1\n"
-		     "M: <sip:user@example.com?Route=%3Csip:sip.example.com%3E>\n"
-		     "L:0\n\n",
-		     SIP_TRANSP_UDP, &rsp);
+	err =
+	    handle(&f,
+	           "REGISTER sip:example.com SIP/2.0\n"
+	           "To: sip:user@example.com\n"
+	           "From: sip:user@example.com;tag=8\n"
+	           "Max-Forwards: 70\n"
+	           "Call-ID: regescrt.k345asrl3fdbv@192.0.2.1\n"
+	           "CSeq: 14398234 REGISTER\n"
+	           "Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bKe1\n"
+	           "M: <sip:user@example.com?Route=%3Csip:sip.example.com%3E>\n"
+	           "L:0\n\n",
+	           SIP_TRANSP_UDP, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(200, rsp->scode);
 	TEST_STR_EQ("sip:user@example.com?Route=%3Csip:sip.example.com%3E",
-		    nth(loc_find(f.loc, "user@example.com"), 0)->contact);
+	            nth(loc_find(f.loc, "user@example.com"), 0)->contact);
 out:
 	mem_deref(rsp);
 	rfx_close(&f);
@@ -932,7 +935,7 @@ out:
 
 /* An Authorization header for user answering the challenge in rsp. */
 static int answer(char *out, size_t size, const struct sip_msg *rsp,
-		  const char *user, const char *pw, uint32_t nc)
+                  const char *user, const char *pw, uint32_t nc)
 {
 	const struct sip_hdr *h = sip_msg_hdr(rsp, SIP_HDR_WWW_AUTHENTICATE);
 	char ha1[65], resp[65], ncs[9];
@@ -952,16 +955,16 @@ static int answer(char *out, size_t size, const struct sip_msg *rsp,
 	snprintf(ncs, sizeof(ncs), "%08x", nc);
 	pl_set_str(&ncpl, ncs);
 	err = auth_response(resp, sizeof(resp), "SHA-256", ha1, &ch.nonce,
-			    &ncpl, &PL("c0ffee"), &PL("auth"),
-			    &PL("REGISTER"), &PL("sip:example.com"));
+	                    &ncpl, &PL("c0ffee"), &PL("auth"), &PL("REGISTER"),
+	                    &PL("sip:example.com"));
 	if (err)
 		return err;
 	n = snprintf(out, size,
-		     "Authorization: Digest username=\"%s\", "
-		     "realm=\"example.com\", nonce=\"%.*s\", "
-		     "uri=\"sip:example.com\", response=\"%s\", "
-		     "algorithm=SHA-256, cnonce=\"c0ffee\", qop=auth, nc=%s\n",
-		     user, PL_PRINT(&ch.nonce), resp, ncs);
+	             "Authorization: Digest username=\"%s\", "
+	             "realm=\"example.com\", nonce=\"%.*s\", "
+	             "uri=\"sip:example.com\", response=\"%s\", "
+	             "algorithm=SHA-256, cnonce=\"c0ffee\", qop=auth, nc=%s\n",
+	             user, PL_PRINT(&ch.nonce), resp, ncs);
 	return (n < 0 || (size_t)n >= size) ? ERANGE : 0;
 }
 
@@ -975,8 +978,8 @@ TEST(test_reg_auth)
 
 	err = rfx_init(&f, &cf);
 	TEST_ERR(err);
-	err = reg(&f, "alice", "c1", 1, "Contact: <sip:alice@192.0.2.1>\n",
-		  &ch);
+	err =
+	    reg(&f, "alice", "c1", 1, "Contact: <sip:alice@192.0.2.1>\n", &ch);
 	TEST_ERR(err);
 	TEST_EQ(401, ch->scode);
 	TEST_EQ(2, sip_msg_hdr_count(ch, SIP_HDR_WWW_AUTHENTICATE));
@@ -1012,9 +1015,9 @@ TEST(test_reg_auth)
 	TEST_EQ(1, nbind(&f, "alice@example.com"));
 
 	/* RFC 4475 3.3.7 regaut01: an unknown scheme gets a challenge */
-	err = reg(&f, "alice", "c7", 1,
-		  "Authorization: NoOneKnowsThisScheme opaque-data=here\n",
-		  &rsp);
+	err =
+	    reg(&f, "alice", "c7", 1,
+	        "Authorization: NoOneKnowsThisScheme opaque-data=here\n", &rsp);
 	TEST_ERR(err);
 	TEST_EQ(401, rsp->scode);
 out:

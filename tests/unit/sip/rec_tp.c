@@ -1,10 +1,11 @@
 /* tests/unit/sip/rec_tp.c - a recording transport for state machine tests */
+#include "rec_tp.h"
+
 #include <errno.h>
 #include <string.h>
 
 #include "base/mem.h"
 #include "base/tmr.h"
-#include "rec_tp.h"
 
 struct rec_ent {
 	struct rec_sent s;
@@ -73,7 +74,7 @@ int rec_tp_alloc(struct rec_tp **rtp, struct tmrl *tmrl, uint32_t max)
 }
 
 static int rec_send(void *ctx, const struct sip_dst *dst, struct buf *mb,
-		    sip_send_err_h *eh, void *arg)
+                    sip_send_err_h *eh, void *arg)
 {
 	struct rec_tp *rt = ctx;
 	struct rec_ent *e;
@@ -99,7 +100,7 @@ static int rec_send(void *ctx, const struct sip_dst *dst, struct buf *mb,
 }
 
 static int rec_laddr(void *ctx, enum sip_transp tp, const struct sa *dst,
-		     struct sa *local)
+                     struct sa *local)
 {
 	struct rec_tp *rt = ctx;
 
@@ -169,8 +170,7 @@ int rec_tp_find(const struct rec_tp *rt, uint32_t from, const char *prefix)
 	return -1;
 }
 
-int rec_tp_decode(const struct rec_tp *rt, uint32_t i,
-		  struct sip_msg **msgp)
+int rec_tp_decode(const struct rec_tp *rt, uint32_t i, struct sip_msg **msgp)
 {
 	const struct rec_sent *s = rec_tp_get(rt, i);
 	struct parse_err pe;
@@ -253,7 +253,7 @@ int rec_buf(struct buf **bp, const char *text)
 }
 
 int rec_msg(struct sip_msg **msgp, const char *text, enum sip_transp tp,
-	    const char *src)
+            const char *src)
 {
 	struct sip_msg *msg = NULL;
 	struct parse_err pe;

@@ -41,8 +41,7 @@ uint32_t rec_tp_count_prefix(const struct rec_tp *rt, const char *prefix);
  * prefix, or -1. */
 int rec_tp_find(const struct rec_tp *rt, uint32_t from, const char *prefix);
 /* Decode the i-th record (a datagram decode of a copy). ENOENT. */
-int rec_tp_decode(const struct rec_tp *rt, uint32_t i,
-		  struct sip_msg **msgp);
+int rec_tp_decode(const struct rec_tp *rt, uint32_t i, struct sip_msg **msgp);
 /* Forget every record (held error handlers are dropped unreported). */
 void rec_tp_clear(struct rec_tp *rt);
 
@@ -63,6 +62,6 @@ int rec_buf(struct buf **bp, const char *text);
  * ("192.0.2.1:5060") set as a transport would. EBADMSG if it does not
  * decode. */
 int rec_msg(struct sip_msg **msgp, const char *text, enum sip_transp tp,
-	    const char *src);
+            const char *src);
 
 #endif

@@ -1,4 +1,4 @@
-/* tests/unit/sip/test_tp_tls.c - TLS transport with the test CA (RFC 3261 26.2) */
+/* tests/unit/sip/test_tp_tls.c - TLS transport, test CA (RFC 3261 26.2) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,11 +26,11 @@ static void tls_files(struct tls_files *f)
 }
 
 static const struct sip_tp_conf base_cf = {
-	.max_msg = 65535,
-	.max_hdr = 16384,
-	.max_conns = 64,
-	.connect_ms = 3000,
-	.udp_mtu = 1300,
+    .max_msg = 65535,
+    .max_hdr = 16384,
+    .max_conns = 64,
+    .connect_ms = 3000,
+    .udp_mtu = 1300,
 };
 
 TEST_NO_OOM(test_sip_tp_tls)

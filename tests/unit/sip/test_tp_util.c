@@ -12,7 +12,7 @@
 #include "test_tp.h"
 
 void tp_rx_h(int err, struct sip_msg *msg, const struct parse_err *pe,
-	     void *arg)
+             void *arg)
 {
 	struct tp_rx *rx = arg;
 
@@ -63,17 +63,17 @@ int tp_req(struct buf **mbp, const char *via_tp, size_t body_len)
 	if (err)
 		return err;
 	err = buf_printf(mb,
-			 "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"
-			 "Via: SIP/2.0/%s 127.0.0.1:5070;branch=z9hG4bK-t1\r\n"
-			 "Max-Forwards: 70\r\n"
-			 "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
-			 "To: <sip:bob@127.0.0.1>\r\n"
-			 "Call-ID: c1@127.0.0.1\r\n"
-			 "CSeq: 1 MESSAGE\r\n"
-			 "Content-Type: text/plain\r\n"
-			 "Content-Length: %zu\r\n"
-			 "\r\n",
-			 via_tp, body_len);
+	                 "MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n"
+	                 "Via: SIP/2.0/%s 127.0.0.1:5070;branch=z9hG4bK-t1\r\n"
+	                 "Max-Forwards: 70\r\n"
+	                 "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
+	                 "To: <sip:bob@127.0.0.1>\r\n"
+	                 "Call-ID: c1@127.0.0.1\r\n"
+	                 "CSeq: 1 MESSAGE\r\n"
+	                 "Content-Type: text/plain\r\n"
+	                 "Content-Length: %zu\r\n"
+	                 "\r\n",
+	                 via_tp, body_len);
 	for (size_t i = 0; !err && i < body_len; i++)
 		err = buf_write_u8(mb, 'x');
 	if (err)
@@ -92,15 +92,15 @@ int tp_resp(struct buf **mbp, size_t body_len)
 	if (err)
 		return err;
 	err = buf_printf(mb,
-			 "SIP/2.0 200 OK\r\n"
-			 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-t1\r\n"
-			 "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
-			 "To: <sip:bob@127.0.0.1>;tag=b1\r\n"
-			 "Call-ID: c1@127.0.0.1\r\n"
-			 "CSeq: 1 MESSAGE\r\n"
-			 "Content-Length: %zu\r\n"
-			 "\r\n",
-			 body_len);
+	                 "SIP/2.0 200 OK\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-t1\r\n"
+	                 "From: <sip:alice@127.0.0.1>;tag=a1\r\n"
+	                 "To: <sip:bob@127.0.0.1>;tag=b1\r\n"
+	                 "Call-ID: c1@127.0.0.1\r\n"
+	                 "CSeq: 1 MESSAGE\r\n"
+	                 "Content-Length: %zu\r\n"
+	                 "\r\n",
+	                 body_len);
 	for (size_t i = 0; !err && i < body_len; i++)
 		err = buf_write_u8(mb, 'y');
 	if (err)
@@ -111,8 +111,8 @@ int tp_resp(struct buf **mbp, size_t body_len)
 }
 
 int tp_make(struct sip_tp **tpp, struct loop *loop,
-	    const struct sip_tp_conf *cf, struct tp_rx *rx, enum sip_transp t,
-	    struct sa *laddr)
+            const struct sip_tp_conf *cf, struct tp_rx *rx, enum sip_transp t,
+            struct sa *laddr)
 {
 	struct sip_tp *tp;
 	struct sa a;

@@ -18,7 +18,7 @@ int tmpdb_init(struct tmpdb *t)
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(t->dir, sizeof(t->dir), "%s/impd-store-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(t->dir))
 		return EIO;
 	snprintf(t->path, sizeof(t->path), "%s/test.db", t->dir);
@@ -35,6 +35,7 @@ void tmpdb_clean(struct tmpdb *t)
 		snprintf(p, sizeof(p), "%s%s", t->path, sfx[i]);
 		unlink(p);
 	}
+	rmdir(t->path); /* when a test made it a directory */
 	rmdir(t->dir);
 }
 
@@ -49,8 +50,7 @@ static void add_name(struct names *nm, const char *s)
 {
 	size_t l = strlen(nm->buf);
 
-	snprintf(nm->buf + l, sizeof(nm->buf) - l, "%s%s", nm->n ? " " : "",
-		 s);
+	snprintf(nm->buf + l, sizeof(nm->buf) - l, "%s%s", nm->n ? " " : "", s);
 	nm->n++;
 }
 
@@ -76,7 +76,7 @@ static void binding_h(const struct store_binding *b, void *arg)
 }
 
 static void user_fill(struct store_user *u, const char *user,
-		      const char *domain, char c)
+                      const char *domain, char c)
 {
 	memset(u, 0, sizeof(*u));
 	snprintf(u->user, sizeof(u->user), "%s", user);
@@ -191,8 +191,8 @@ static int suite_users(const char *uri)
 	err = store_user_list(st, NULL, user_h, &nm);
 	TEST_ERR(err);
 	TEST_STR_EQ("Alice@example.com alice@example.com bob@example.com "
-		    "carol@other.example",
-		    nm.buf);
+	            "carol@other.example",
+	            nm.buf);
 	memset(&nm, 0, sizeof(nm));
 	err = store_user_list(st, "Other.Example", user_h, &nm);
 	TEST_ERR(err);
@@ -215,19 +215,19 @@ out:
 }
 
 static const struct store_binding b_full = {
-	.aor = "ignored",
-	.contact = "sip:alice@192.0.2.10:5060;transport=tcp",
-	.instance = "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>",
-	.reg_id = 1,
-	.callid = "843817637684230@998sdasdh09",
-	.cseq = 1826,
-	.expires = 4102444800ULL, /* 2100-01-01 */
-	.q = 700,
-	.path = "<sip:p1.example.com;lr>,<sip:p2.example.com;lr>",
-	.received = "tcp:192.0.2.10:40000",
-	.params = "+sip.instance=\"<urn:uuid:0>\";reg-id=1",
-	.user_agent = "test/1.0",
-	.temp_gruu = "tgruu.7hs==",
+    .aor = "ignored",
+    .contact = "sip:alice@192.0.2.10:5060;transport=tcp",
+    .instance = "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>",
+    .reg_id = 1,
+    .callid = "843817637684230@998sdasdh09",
+    .cseq = 1826,
+    .expires = 4102444800ULL, /* 2100-01-01 */
+    .q = 700,
+    .path = "<sip:p1.example.com;lr>,<sip:p2.example.com;lr>",
+    .received = "tcp:192.0.2.10:40000",
+    .params = "+sip.instance=\"<urn:uuid:0>\";reg-id=1",
+    .user_agent = "test/1.0",
+    .temp_gruu = "tgruu.7hs==",
 };
 
 static void full_h(const struct store_binding *b, void *arg)
@@ -279,9 +279,9 @@ static int suite_regs(const char *uri)
 	err = store_reg_list(st, NULL, binding_h, &nm);
 	TEST_ERR(err);
 	TEST_STR_EQ("alice@example.com>sip:a1@192.0.2.1 "
-		    "alice@example.com>sip:a2@192.0.2.2 "
-		    "bob@example.com>sip:b1@192.0.2.3",
-		    nm.buf);
+	            "alice@example.com>sip:a2@192.0.2.2 "
+	            "bob@example.com>sip:b1@192.0.2.3",
+	            nm.buf);
 
 	/* replace: the old bindings go */
 	err = store_reg_replace_sync(st, "alice@example.com", &b_full, 1);
@@ -311,8 +311,8 @@ static int suite_regs(const char *uri)
 	b[0].contact = NULL;
 	TEST_ERR_EQ(EINVAL, store_reg_replace_sync(st, "x@example.com", b, 1));
 	TEST_ERR_EQ(EINVAL, store_reg_replace_sync(st, "", &b[1], 1));
-	TEST_ERR_EQ(EINVAL, store_reg_replace_sync(st, "x@example.com", NULL,
-						   1));
+	TEST_ERR_EQ(EINVAL,
+	            store_reg_replace_sync(st, "x@example.com", NULL, 1));
 	TEST_ERR_EQ(EINVAL, store_reg_list(st, NULL, NULL, NULL));
 out:
 	mem_deref(st);
@@ -323,8 +323,8 @@ out:
 
 struct actx {
 	int calls;
-	int ok;   /* handlers that saw err == 0 */
-	int eio;  /* handlers that saw EIO */
+	int ok;  /* handlers that saw err == 0 */
+	int eio; /* handlers that saw EIO */
 	int other;
 	int found;
 	int nomem; /* handlers that saw ENOMEM (OOM replay) */

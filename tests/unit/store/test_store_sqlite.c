@@ -17,25 +17,25 @@
 /* The schema as version 1 shipped it: a fixture, kept apart from the
  * migrations on purpose. */
 static const char v1_schema[] =
-	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
-	"INSERT INTO schema_version VALUES (1);"
-	"CREATE TABLE domains (name TEXT NOT NULL COLLATE NOCASE PRIMARY KEY);"
-	"CREATE TABLE users (user TEXT NOT NULL,"
-	" domain TEXT NOT NULL COLLATE NOCASE,"
-	" ha1_md5 TEXT NOT NULL DEFAULT '', ha1_sha256 TEXT NOT NULL DEFAULT '',"
-	" enabled INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (user, domain));"
-	"CREATE TABLE registrations (aor TEXT NOT NULL, contact TEXT NOT NULL,"
-	" instance TEXT NOT NULL DEFAULT '', reg_id INTEGER NOT NULL DEFAULT 0,"
-	" callid TEXT NOT NULL DEFAULT '', cseq INTEGER NOT NULL DEFAULT 0,"
-	" expires INTEGER NOT NULL, q INTEGER NOT NULL DEFAULT 1000,"
-	" path TEXT NOT NULL DEFAULT '', received TEXT NOT NULL DEFAULT '',"
-	" params TEXT NOT NULL DEFAULT '', user_agent TEXT NOT NULL DEFAULT '',"
-	" temp_gruu TEXT NOT NULL DEFAULT '');"
-	"INSERT INTO domains VALUES ('example.com');"
-	"INSERT INTO users VALUES ('alice', 'example.com',"
-	" '0123456789abcdef0123456789abcdef', '', 1);"
-	"INSERT INTO registrations (aor, contact, expires)"
-	" VALUES ('alice@example.com', 'sip:alice@192.0.2.1', 4000000000);";
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    "INSERT INTO schema_version VALUES (1);"
+    "CREATE TABLE domains (name TEXT NOT NULL COLLATE NOCASE PRIMARY KEY);"
+    "CREATE TABLE users (user TEXT NOT NULL,"
+    " domain TEXT NOT NULL COLLATE NOCASE,"
+    " ha1_md5 TEXT NOT NULL DEFAULT '', ha1_sha256 TEXT NOT NULL DEFAULT '',"
+    " enabled INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (user, domain));"
+    "CREATE TABLE registrations (aor TEXT NOT NULL, contact TEXT NOT NULL,"
+    " instance TEXT NOT NULL DEFAULT '', reg_id INTEGER NOT NULL DEFAULT 0,"
+    " callid TEXT NOT NULL DEFAULT '', cseq INTEGER NOT NULL DEFAULT 0,"
+    " expires INTEGER NOT NULL, q INTEGER NOT NULL DEFAULT 1000,"
+    " path TEXT NOT NULL DEFAULT '', received TEXT NOT NULL DEFAULT '',"
+    " params TEXT NOT NULL DEFAULT '', user_agent TEXT NOT NULL DEFAULT '',"
+    " temp_gruu TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO domains VALUES ('example.com');"
+    "INSERT INTO users VALUES ('alice', 'example.com',"
+    " '0123456789abcdef0123456789abcdef', '', 1);"
+    "INSERT INTO registrations (aor, contact, expires)"
+    " VALUES ('alice@example.com', 'sip:alice@192.0.2.1', 4000000000);";
 
 /* Run sql on the file with a connection of our own. */
 static int raw_exec(const char *path, const char *sql)
@@ -98,9 +98,9 @@ TEST(test_store_sqlite_migrate_v1)
 
 	/* migration 2 ran: its indexes exist, the version is recorded */
 	err = raw_count(t.path,
-			"SELECT count(*) FROM sqlite_master WHERE type = "
-			"'index' AND name LIKE 'registrations_%'",
-			&n);
+	                "SELECT count(*) FROM sqlite_master WHERE type = "
+	                "'index' AND name LIKE 'registrations_%'",
+	                &n);
 	TEST_ERR(err);
 	TEST_EQ(2, n);
 	err = raw_count(t.path, "SELECT version FROM schema_version", &n);
@@ -126,7 +126,7 @@ TEST(test_store_sqlite_newer_schema)
 	if (err)
 		return err;
 	err = raw_exec(t.path, "CREATE TABLE schema_version (version INTEGER);"
-			       "INSERT INTO schema_version VALUES (99);");
+	                       "INSERT INTO schema_version VALUES (99);");
 	TEST_ERR(err);
 	TEST_ERR_EQ(ENOTSUP, store_open(&st, t.uri, NULL));
 out:
@@ -149,9 +149,9 @@ TEST(test_store_sqlite_foreign_db)
 	TEST_ERR_EQ(EIO, store_open(&st, t.uri, NULL));
 	/* and nothing was half-done: no schema_version left behind */
 	err = raw_count(t.path,
-			"SELECT count(*) FROM sqlite_master WHERE name = "
-			"'schema_version'",
-			&n);
+	                "SELECT count(*) FROM sqlite_master WHERE name = "
+	                "'schema_version'",
+	                &n);
 	TEST_ERR(err);
 	TEST_EQ(0, n);
 out:
@@ -343,14 +343,14 @@ TEST_NO_OOM(test_store_sqlite_locked)
 
 	TEST_ASSERT(sqlite3_open(t.path, &db) == SQLITE_OK);
 	TEST_ASSERT(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-		    SQLITE_OK);
+	            SQLITE_OK);
 	err = queue_n(st, 5, c);
 	TEST_ERR(err);
 	store_flush(st);
 	TEST_EQ(5, c->calls);
 	TEST_EQ(5, c->eio);
 	TEST_ASSERT(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) ==
-		    SQLITE_OK);
+	            SQLITE_OK);
 
 	memset(c, 0, sizeof(*c));
 	err = queue_n(st, 5, c);
@@ -360,6 +360,54 @@ TEST_NO_OOM(test_store_sqlite_locked)
 	err = store_reg_list(st, NULL, count_h, &n);
 	TEST_ERR(err);
 	TEST_EQ(5, n);
+out:
+	sqlite3_close(db);
+	mem_deref(st);
+	if (l)
+		loop_drain(l);
+	mem_deref(l);
+	mem_deref(c);
+	tmpdb_clean(&t);
+	return err;
+}
+
+/* While a batch waits for the write lock, everything queued meanwhile goes
+ * into the next one: 100 writes, at most two commits. */
+TEST_NO_OOM(test_store_sqlite_group_commit)
+{
+	struct tmpdb t;
+	struct store *st = NULL;
+	struct loop *l = NULL;
+	struct fctx *c = NULL;
+	sqlite3 *db = NULL;
+	uint64_t before;
+	int n = 0, err = tmpdb_init(&t);
+
+	if (err)
+		return err;
+	c = mem_zalloc(sizeof(*c), NULL);
+	TEST_ASSERT(c);
+	err = loop_alloc(&l);
+	TEST_ERR(err);
+	err = store_open(&st, t.uri, l);
+	TEST_ERR(err);
+
+	TEST_ASSERT(sqlite3_open(t.path, &db) == SQLITE_OK);
+	TEST_ASSERT(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	            SQLITE_OK);
+	before = store_sqlite_commit_count();
+	err = queue_n(st, 100, c);
+	TEST_ERR(err);
+	usleep(50000);
+	TEST_ASSERT(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) ==
+	            SQLITE_OK);
+	store_flush(st);
+	TEST_EQ(100, c->calls);
+	TEST_EQ(100, c->ok);
+	TEST_ASSERT(store_sqlite_commit_count() - before <= 2);
+	err = store_reg_list(st, NULL, count_h, &n);
+	TEST_ERR(err);
+	TEST_EQ(100, n);
 out:
 	sqlite3_close(db);
 	mem_deref(st);
