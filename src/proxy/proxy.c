@@ -265,6 +265,20 @@ static bool validate_fields(struct pxreq *r)
 	return false;
 }
 
+
+/* The request now belongs to a service (registrar, presence ...) that took
+ * its own reference to the server transaction and answers later: drop
+ * ours without ending the transaction, and stop hearing about it. */
+static void handoff(struct pxreq *r)
+{
+	if (r->st) {
+		sip_stsx_set_termh(r->st, NULL, NULL);
+		r->st = mem_deref(r->st);
+	}
+	r->final_sent = true;
+	proxy_pxreq_end(r);
+}
+
 static void route_on(struct pxreq *r)
 {
 	struct proxy *p = r->p;
@@ -282,7 +296,7 @@ static void route_on(struct pxreq *r)
 			log_debug(&r->lctx, "%.*s to a local service",
 			          PL_PRINT(&msg->met));
 			lh->h(r->st, lh->arg);
-			proxy_pxreq_end(r);
+			handoff(r);
 			return;
 		}
 	}
@@ -421,7 +435,7 @@ static void process(struct pxreq *r)
 				return;
 			}
 			registrar_handle(p->reg, r->st);
-			proxy_pxreq_end(r);
+			handoff(r);
 			return;
 		}
 		if (proxy_uri_is_us(p, &r->rc.uri)) {

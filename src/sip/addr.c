@@ -1,4 +1,4 @@
-/* sip/addr.c - name-addr / addr-spec, Contact, Event (RFC 3261 20.10, 25.1; RFC 6665) */
+/* sip/addr.c - name-addr, Contact, Event (RFC 3261 20.10, 25.1; RFC 6665) */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "msg_int.h"
 
 static int bad(struct parse_err *pe, const char *reason, const char *p,
-	       const struct pl *pl)
+               const struct pl *pl)
 {
 	pe_set(pe, reason, p && pl->p ? (size_t)(p - pl->p) : 0);
 	return EBADMSG;
@@ -35,7 +35,7 @@ static int addr_params(struct sip_addr *addr, const char *p, const char *e)
 }
 
 int sip_addr_decode(struct sip_addr *addr, const struct pl *pl,
-		    struct parse_err *pe)
+                    struct parse_err *pe)
 {
 	const char *p, *e, *q, *r;
 	int err;
@@ -59,8 +59,7 @@ int sip_addr_decode(struct sip_addr *addr, const struct pl *pl,
 		if (p == e || *p != '<')
 			return bad(pe, "Malformed address", p, pl);
 		addr->angle = true;
-	}
-	else {
+	} else {
 		/* display-name = *(token LWS): only tokens and LWS up to '<' */
 		for (q = p; q < e && (ct_is(*q, CT_TOKEN) || ct_is(*q, CT_LWS));
 		     q++)
@@ -83,14 +82,13 @@ int sip_addr_decode(struct sip_addr *addr, const struct pl *pl,
 		addr->auri.p = p + 1;
 		addr->auri.l = (size_t)(q - p - 1);
 		r = q + 1;
-	}
-	else {
+	} else {
 		/* addr-spec: the URI ends at ';' or LWS; what follows are
 		 * header parameters; '?' and ',' need <> (RFC 3261 20) */
 		for (q = p; q < e && *q != ';' && !ct_is(*q, CT_LWS); q++) {
 			if (*q == '?' || *q == ',')
-				return bad(pe, "URI with '?' or ',' needs <>", q,
-					   pl);
+				return bad(pe, "URI with '?' or ',' needs <>",
+				           q, pl);
 		}
 		addr->auri.p = p;
 		addr->auri.l = (size_t)(q - p);
@@ -132,7 +130,7 @@ static int qvalue(const struct pl *v, uint32_t *q)
 }
 
 int sip_contact_decode(struct sip_contact *c, const struct pl *pl,
-		       struct parse_err *pe)
+                       struct parse_err *pe)
 {
 	struct hparam_it it;
 	const char *p, *e;
@@ -166,11 +164,10 @@ int sip_contact_decode(struct sip_contact *c, const struct pl *pl,
 
 			if (sip_dec_u64(&v, &x, NULL))
 				return bad(pe, "Invalid Contact expires", v.p,
-					   pl);
+				           pl);
 			/* too large: treat as the largest delta-seconds */
 			c->expires = x > UINT32_MAX ? UINT32_MAX : (int64_t)x;
-		}
-		else if (PL_IEQ(&n, "q")) {
+		} else if (PL_IEQ(&n, "q")) {
 			if (qvalue(&v, &c->q))
 				return bad(pe, "Invalid Contact q", v.p, pl);
 			c->has_q = true;
@@ -180,7 +177,7 @@ int sip_contact_decode(struct sip_contact *c, const struct pl *pl,
 }
 
 int sip_event_decode(struct sip_event *ev, const struct pl *pl,
-		     struct parse_err *pe)
+                     struct parse_err *pe)
 {
 	struct hparam_it it;
 	const char *p, *e, *s;

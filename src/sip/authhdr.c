@@ -13,7 +13,7 @@ static int bad(struct parse_err *pe, const char *p, const struct pl *pl)
 }
 
 static void auth_param(struct sip_auth *a, const struct pl *n,
-		       const struct pl *v)
+                       const struct pl *v)
 {
 	struct pl *dst = NULL;
 
@@ -60,7 +60,7 @@ static void auth_param(struct sip_auth *a, const struct pl *n,
 }
 
 int sip_auth_decode(struct sip_auth *auth, const struct pl *pl,
-		    struct parse_err *pe)
+                    struct parse_err *pe)
 {
 	const char *p, *e, *s;
 
@@ -106,11 +106,10 @@ int sip_auth_decode(struct sip_auth *auth, const struct pl *pl,
 			v.p = p + 1;
 			v.l = (size_t)(q - p - 2);
 			p = q;
-		}
-		else {
+		} else {
 			/* token, leniently: anything up to ',' or LWS */
 			for (s = p; p < e && *p != ',' && *p != '"' &&
-				    !ct_is(*p, CT_LWS);
+			            !ct_is(*p, CT_LWS);
 			     p++)
 				;
 			if (p == s)

@@ -58,12 +58,12 @@ int sip_hdr_encode(struct buf *mb, const struct sip_hdr *h)
 	return err ? err : buf_write(mb, "\r\n", 2);
 }
 
-int sip_resp_encode(struct buf **mbp, const struct sip_msg *req,
-		    uint16_t scode, const char *reason, const char *totag,
-		    const struct pl *body, const char *fmt, ...)
+int sip_resp_encode(struct buf **mbp, const struct sip_msg *req, uint16_t scode,
+                    const char *reason, const char *totag,
+                    const struct pl *body, const char *fmt, ...)
 {
 	const struct sip_hdr *from = NULL, *to = NULL, *cid = NULL,
-			     *cseq = NULL;
+	                     *cseq = NULL;
 	struct buf *mb = NULL;
 	size_t blen = body && body->p ? body->l : 0;
 	int err;
@@ -74,7 +74,7 @@ int sip_resp_encode(struct buf **mbp, const struct sip_msg *req,
 	if (err)
 		return err;
 	err = buf_printf(mb, "SIP/2.0 %u %s\r\n", scode,
-			 reason ? reason : sip_reason(scode));
+	                 reason ? reason : sip_reason(scode));
 	if (err)
 		goto out;
 

@@ -53,7 +53,8 @@ static int find_clen(const uint8_t *q, size_t n, uint64_t *clen)
 		/* end of this field: a LF not followed by SP/HTAB */
 		for (fe = p;; fe++) {
 			fe = memchr(fe, '\n', (size_t)(e - fe));
-			if (!fe || fe + 1 >= e || (fe[1] != ' ' && fe[1] != '\t'))
+			if (!fe || fe + 1 >= e ||
+			    (fe[1] != ' ' && fe[1] != '\t'))
 				break;
 		}
 		if (!fe)
@@ -83,7 +84,7 @@ static int find_clen(const uint8_t *q, size_t n, uint64_t *clen)
 }
 
 int sip_frame(const uint8_t *p, size_t n, size_t *scanned, size_t *len,
-	      size_t *ka_len, size_t max_hdr, size_t max_msg)
+              size_t *ka_len, size_t max_hdr, size_t max_msg)
 {
 	size_t ka = 0, m, i, hdr_end = 0, total;
 	const uint8_t *q;

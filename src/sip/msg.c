@@ -1,10 +1,11 @@
-/* sip/msg.c - message decoder and header access (RFC 3261 7, 8.1.1, 18.3, 20) */
+/* sip/msg.c - message decoder, header access (RFC 3261 7, 8.1.1, 18.3, 20) */
+#include "msg.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "../base/mem.h"
-#include "msg.h"
 #include "msg_int.h"
 
 /*
@@ -163,9 +164,10 @@ static int status_line(struct dctx *c, const char *p, const char *e)
 	msg->ver.l = (size_t)(sp - p);
 	err = version_check(p, msg->ver.l);
 	if (err)
-		return fatal(c, err == ENOTSUP ? "Unsupported SIP version"
-					       : "Malformed status line",
-			     p);
+		return fatal(c,
+		             err == ENOTSUP ? "Unsupported SIP version"
+		                            : "Malformed status line",
+		             p);
 	p = sp + 1;
 	if (e - p < 3)
 		return fatal(c, "Bad status code", p);
@@ -212,16 +214,15 @@ static int request_line(struct dctx *c, const char *p, const char *e)
 
 	if (sp2 == e) {
 		err = fail(c, EBADMSG, "Malformed request line", e);
-	}
-	else {
+	} else {
 		msg->ver.p = sp2 + 1;
 		msg->ver.l = (size_t)(e - sp2 - 1);
 		err = version_check(msg->ver.p, msg->ver.l);
 		if (err)
 			err = fail(c, err,
-				   err == ENOTSUP ? "Unsupported SIP version"
-						  : "Malformed request line",
-				   msg->ver.p);
+			           err == ENOTSUP ? "Unsupported SIP version"
+			                          : "Malformed request line",
+			           msg->ver.p);
 	}
 	if (err)
 		return err;
@@ -290,8 +291,7 @@ static bool date_valid(const struct pl *v)
 		if (s == 'd' || s == 'y') {
 			if (!ct_is(p[i], CT_DIGIT))
 				return false;
-		}
-		else if (s == ',' || s == ' ' || s == ':') {
+		} else if (s == ',' || s == ' ' || s == ':') {
 			if (p[i] != s)
 				return false;
 		}
@@ -352,7 +352,7 @@ static int decimal(const struct pl *v, uint64_t max, uint64_t *x)
 
 /* A single-valued header seen twice? */
 static int once(struct dctx *c, unsigned bit, const char *reason,
-		const char *at, bool *first)
+                const char *at, bool *first)
 {
 	*first = !(c->seen & bit);
 	c->seen |= bit;
@@ -390,7 +390,7 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 
 	case SIP_HDR_FROM:
 		err = once(c, SEEN_FROM, "Multiple From headers", h->name.p,
-			   &first);
+		           &first);
 		if (err || !first)
 			return err;
 		if (sip_addr_decode(&msg->from, v, NULL))
@@ -398,8 +398,8 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 		return 0;
 
 	case SIP_HDR_TO:
-		err = once(c, SEEN_TO, "Multiple To headers", h->name.p,
-			   &first);
+		err =
+		    once(c, SEEN_TO, "Multiple To headers", h->name.p, &first);
 		if (err || !first)
 			return err;
 		if (sip_addr_decode(&msg->to, v, NULL))
@@ -408,20 +408,20 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 
 	case SIP_HDR_CALL_ID:
 		err = once(c, SEEN_CALLID, "Multiple Call-ID headers",
-			   h->name.p, &first);
+		           h->name.p, &first);
 		if (err || !first)
 			return err;
 		msg->callid = *v;
 		if (!callid_valid(v))
 			return fail(c, EBADMSG, "Malformed Call-ID header",
-				    v->p);
+			            v->p);
 		return 0;
 
 	case SIP_HDR_CSEQ: {
 		bool range;
 
 		err = once(c, SEEN_CSEQ, "Multiple CSeq headers", h->name.p,
-			   &first);
+		           &first);
 		if (err || !first)
 			return err;
 		if (!cseq_decode(v, &msg->cseq, &range)) {
@@ -429,13 +429,14 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 			return 0;
 		}
 		return fail(c, EBADMSG,
-			    range ? "Invalid CSeq number" : "Malformed CSeq header",
-			    v->p);
+		            range ? "Invalid CSeq number"
+		                  : "Malformed CSeq header",
+		            v->p);
 	}
 
 	case SIP_HDR_MAX_FORWARDS:
 		err = once(c, SEEN_MAXFWD, "Multiple Max-Forwards headers",
-			   h->name.p, &first);
+		           h->name.p, &first);
 		if (err || !first)
 			return err;
 		if (decimal(v, 255, &x))
@@ -445,7 +446,7 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 
 	case SIP_HDR_EXPIRES:
 		err = once(c, SEEN_EXPIRES, "Multiple Expires headers",
-			   h->name.p, &first);
+		           h->name.p, &first);
 		if (err || !first)
 			return err;
 		if (decimal(v, UINT32_MAX, &x))
@@ -455,7 +456,7 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 
 	case SIP_HDR_CONTENT_LENGTH:
 		err = once(c, SEEN_CLEN, "Multiple Content-Length headers",
-			   h->name.p, &first);
+		           h->name.p, &first);
 		if (err || !first)
 			return err;
 		if (decimal(v, UINT32_MAX, &x))
@@ -466,13 +467,13 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 
 	case SIP_HDR_CONTENT_TYPE:
 		err = once(c, SEEN_CTYPE, "Multiple Content-Type headers",
-			   h->name.p, &first);
+		           h->name.p, &first);
 		if (err || !first)
 			return err;
 		msg->ctype = *v;
 		if (v->l && !ctype_valid(v))
 			return fail(c, EBADMSG, "Malformed Content-Type header",
-				    v->p);
+			            v->p);
 		return 0;
 
 	case SIP_HDR_CONTACT: {
@@ -480,13 +481,13 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 
 		if (sip_contact_decode(&ct, v, NULL))
 			return fail(c, EBADMSG, "Malformed Contact header",
-				    v->p);
+			            v->p);
 		return 0;
 	}
 
 	case SIP_HDR_DATE:
 		err = once(c, SEEN_DATE, "Multiple Date headers", h->name.p,
-			   &first);
+		           &first);
 		if (err || !first)
 			return err;
 		if (!date_valid(v))
@@ -501,7 +502,7 @@ static int typed_value(struct dctx *c, struct sip_hdr *h)
 /* --- header fields --- */
 
 static int add_value(struct dctx *c, const struct pl *name, const char *v,
-		     const char *ve, enum sip_hdrid id, uint16_t line)
+                     const char *ve, enum sip_hdrid id, uint16_t line)
 {
 	struct sip_hdr *h = hdr_node(c->blk);
 
@@ -525,7 +526,7 @@ static bool empty_elem_ok(enum sip_hdrid id)
 
 /* Split a list header at commas outside quotes and <>. */
 static int add_list(struct dctx *c, const struct pl *name, const char *v,
-		    const char *ve, enum sip_hdrid id, uint16_t line)
+                    const char *ve, enum sip_hdrid id, uint16_t line)
 {
 	const char *p = v, *s = v;
 	int err;
@@ -541,7 +542,7 @@ static int add_list(struct dctx *c, const struct pl *name, const char *v,
 			q = sip_skip_quoted(p, ve);
 			if (!q) {
 				err = fail(c, EBADMSG,
-					   "Unterminated quoted string", p);
+				           "Unterminated quoted string", p);
 				if (err)
 					return err;
 				q = ve;
@@ -566,14 +567,13 @@ static int add_list(struct dctx *c, const struct pl *name, const char *v,
 		trim_lws(&s, &q);
 		if (s < q) {
 			err = add_value(c, name, s, q, id, line);
-		}
-		else if (!empty_elem_ok(id)) {
-			err = fail(c, EBADMSG,
-				   id == SIP_HDR_VIA ? "Malformed Via header"
-						     : "Malformed Contact header",
-				   s);
-		}
-		else {
+		} else if (!empty_elem_ok(id)) {
+			err =
+			    fail(c, EBADMSG,
+			         id == SIP_HDR_VIA ? "Malformed Via header"
+			                           : "Malformed Contact header",
+			         s);
+		} else {
 			err = 0;
 		}
 		if (err)
@@ -586,7 +586,7 @@ static int add_list(struct dctx *c, const struct pl *name, const char *v,
 
 /* One header field [p, e) with folding inside; CRLF not included. */
 static int header_field(struct dctx *c, const char *p, const char *e,
-			uint16_t line)
+                        uint16_t line)
 {
 	const char *s = p, *v;
 	struct pl name;
@@ -612,9 +612,8 @@ static int header_field(struct dctx *c, const char *p, const char *e,
 }
 
 static const char *const missing[] = {
-	"Missing Via header",    "Missing From header",
-	"Missing To header",     "Missing Call-ID header",
-	"Missing CSeq header",
+    "Missing Via header",     "Missing From header", "Missing To header",
+    "Missing Call-ID header", "Missing CSeq header",
 };
 
 static int parse(struct dctx *c, const char *p, const char *end, bool stream)
@@ -721,14 +720,12 @@ static int parse(struct dctx *c, const char *p, const char *end, bool stream)
 			if (msg->clen > avail)
 				msg->clen = (uint32_t)avail;
 		}
-	}
-	else if (stream) {
+	} else if (stream) {
 		err = fail(c, EBADMSG, "Missing Content-Length header", body);
 		if (err)
 			return err;
 		msg->clen = (uint32_t)avail;
-	}
-	else {
+	} else {
 		if (avail > UINT32_MAX)
 			return fatal(c, "Message too large", body);
 		msg->clen = (uint32_t)avail;
@@ -744,7 +741,7 @@ static int parse(struct dctx *c, const char *p, const char *end, bool stream)
 }
 
 static int decode(struct sip_msg **msgp, struct buf *b, bool stream,
-		  struct parse_err *pe, bool lenient)
+                  struct parse_err *pe, bool lenient)
 {
 	struct dctx c;
 	struct msg_blk *blk;
@@ -796,13 +793,13 @@ static int decode(struct sip_msg **msgp, struct buf *b, bool stream,
 }
 
 int sip_msg_decode(struct sip_msg **msgp, struct buf *b, bool stream,
-		   struct parse_err *pe)
+                   struct parse_err *pe)
 {
 	return decode(msgp, b, stream, pe, false);
 }
 
 int sip_msg_decode_lenient(struct sip_msg **msgp, struct buf *b, bool stream,
-			   struct parse_err *pe)
+                           struct parse_err *pe)
 {
 	return decode(msgp, b, stream, pe, true);
 }
@@ -814,8 +811,7 @@ static inline const struct sip_hdr *hdr_of(const struct le *le)
 	return le ? le->data : NULL;
 }
 
-const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
-				  enum sip_hdrid id)
+const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdrid id)
 {
 	if (!msg)
 		return NULL;
@@ -828,8 +824,7 @@ const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
 	return NULL;
 }
 
-const struct sip_hdr *sip_msg_xhdr(const struct sip_msg *msg,
-				   const char *name)
+const struct sip_hdr *sip_msg_xhdr(const struct sip_msg *msg, const char *name)
 {
 	struct pl n;
 	enum sip_hdrid id;
@@ -850,7 +845,7 @@ const struct sip_hdr *sip_msg_xhdr(const struct sip_msg *msg,
 }
 
 const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg,
-				       const struct sip_hdr *h)
+                                       const struct sip_hdr *h)
 {
 	(void)msg;
 	if (!h)
@@ -878,7 +873,7 @@ uint32_t sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdrid id)
 }
 
 bool sip_msg_hdr_has_value(const struct sip_msg *msg, enum sip_hdrid id,
-			   const char *tag)
+                           const char *tag)
 {
 	if (!msg || !tag)
 		return false;
@@ -892,8 +887,8 @@ bool sip_msg_hdr_has_value(const struct sip_msg *msg, enum sip_hdrid id,
 }
 
 const struct sip_hdr *sip_msg_hdr_apply(const struct sip_msg *msg,
-					enum sip_hdrid id, sip_hdr_h *h,
-					void *arg)
+                                        enum sip_hdrid id, sip_hdr_h *h,
+                                        void *arg)
 {
 	if (!msg || !h)
 		return NULL;

@@ -11,20 +11,20 @@
 
 /* Character classes of RFC 3261 25.1 (sip_ctype[octet] & mask). */
 enum {
-	CT_TOKEN = 0x0001,  /* token */
-	CT_UNRES = 0x0002,  /* unreserved */
-	CT_USER = 0x0004,   /* user (without escaped) */
-	CT_PASS = 0x0008,   /* password */
-	CT_PARAM = 0x0010,  /* paramchar */
-	CT_HNV = 0x0020,    /* hname / hvalue */
-	CT_HOST = 0x0040,   /* hostname (plus '_') */
+	CT_TOKEN = 0x0001, /* token */
+	CT_UNRES = 0x0002, /* unreserved */
+	CT_USER = 0x0004,  /* user (without escaped) */
+	CT_PASS = 0x0008,  /* password */
+	CT_PARAM = 0x0010, /* paramchar */
+	CT_HNV = 0x0020,   /* hname / hvalue */
+	CT_HOST = 0x0040,  /* hostname (plus '_') */
 	CT_DIGIT = 0x0080,
 	CT_HEX = 0x0100,
 	CT_LWS = 0x0200,    /* SP HTAB CR LF (folding inside a field) */
 	CT_SCHEME = 0x0400, /* scheme after the first ALPHA */
 	CT_TEL = 0x0800,    /* tel: number characters */
 	CT_ALPHA = 0x1000,
-	CT_LSTOP = 0x2000,  /* ',' '"' '<': list splitting stops here */
+	CT_LSTOP = 0x2000, /* ',' '"' '<': list splitting stops here */
 };
 
 extern const uint16_t sip_ctype[256];
@@ -71,8 +71,7 @@ static inline int hexval(char c)
 	return -1;
 }
 
-static inline void pe_set(struct parse_err *pe, const char *reason,
-			  size_t off)
+static inline void pe_set(struct parse_err *pe, const char *reason, size_t off)
 {
 	if (pe && !pe->reason) {
 		pe->reason = reason;
@@ -96,7 +95,7 @@ struct hparam_it {
 /* 0 with the next parameter (val empty and *has_val false when there is
  * no '='), ENOENT at the end, EBADMSG on broken syntax. */
 int sip_hparam_next(struct hparam_it *it, struct pl *name, struct pl *val,
-		    bool *has_val);
+                    bool *has_val);
 
 /* Decimal digits of a whole slice, saturating at UINT64_MAX (sets *ovf).
  * EBADMSG when empty or not all digits. */

@@ -38,7 +38,7 @@ static const char *skip_v6ref(const char *p, const char *e)
 }
 
 int sip_hparam_next(struct hparam_it *it, struct pl *name, struct pl *val,
-		    bool *has_val)
+                    bool *has_val)
 {
 	const char *p = skip_lws(it->p, it->e), *e = it->e, *s;
 
@@ -66,14 +66,12 @@ int sip_hparam_next(struct hparam_it *it, struct pl *name, struct pl *val,
 			return EBADMSG;
 		if (*s == '"') {
 			p = sip_skip_quoted(s, e);
-		}
-		else if (*s == '[') {
+		} else if (*s == '[') {
 			p = skip_v6ref(s, e);
-		}
-		else {
+		} else {
 			p = s;
-			while (p < e &&
-			       (ct_is(*p, CT_TOKEN) || (it->via_vals && *p == ':')))
+			while (p < e && (ct_is(*p, CT_TOKEN) ||
+			                 (it->via_vals && *p == ':')))
 				++p;
 			if (p == s)
 				p = NULL;

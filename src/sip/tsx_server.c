@@ -432,6 +432,9 @@ int sip_stsx_reply(struct sip_stsx *st, struct buf *mb)
 
 static int vreplyb(struct sip_stsx *st, uint16_t scode, const char *reason,
                    const struct pl *body, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+static int vreplyb(struct sip_stsx *st, uint16_t scode, const char *reason,
+                   const struct pl *body, const char *fmt, va_list ap)
 {
 	struct buf *hb = NULL, *mb = NULL;
 	int err = 0;

@@ -21,13 +21,11 @@ static const char *skip_esc(const char *p, const char *e, uint16_t mask)
 	while (p < e) {
 		if (ct_is(*p, mask)) {
 			++p;
-		}
-		else if (*p == '%') {
+		} else if (*p == '%') {
 			if (e - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0)
 				return NULL;
 			p += 3;
-		}
-		else {
+		} else {
 			break;
 		}
 	}
@@ -101,7 +99,7 @@ static bool esc_ieq_lit(const char *p, size_t l, const char *lit)
 }
 
 static void uri_param(struct sip_uri *uri, const char *n, size_t nl,
-		      const char *v, size_t vl)
+                      const char *v, size_t vl)
 {
 	struct pl val = {v, vl};
 
@@ -109,25 +107,20 @@ static void uri_param(struct sip_uri *uri, const char *n, size_t nl,
 		return;
 	if (esc_ieq_lit(n, nl, "lr")) {
 		uri->lr = true;
-	}
-	else if (esc_ieq_lit(n, nl, "gr")) {
+	} else if (esc_ieq_lit(n, nl, "gr")) {
 		uri->has_gr = true;
 		uri->gr = val;
-	}
-	else if (esc_ieq_lit(n, nl, "user")) {
+	} else if (esc_ieq_lit(n, nl, "user")) {
 		uri->user_param = val;
-	}
-	else if (esc_ieq_lit(n, nl, "maddr")) {
+	} else if (esc_ieq_lit(n, nl, "maddr")) {
 		uri->maddr = val;
-	}
-	else if (esc_ieq_lit(n, nl, "transport")) {
+	} else if (esc_ieq_lit(n, nl, "transport")) {
 		uri->transport = val;
 	}
 }
 
 /* ;name[=value] *(...) up to '?' or e (RFC 3261 uri-parameters). */
-static const char *uri_params(struct sip_uri *uri, const char *p,
-			      const char *e)
+static const char *uri_params(struct sip_uri *uri, const char *p, const char *e)
 {
 	while (p < e && *p == ';') {
 		const char *n = ++p, *v = NULL;
@@ -172,7 +165,7 @@ static bool uri_headers(const char *p, const char *e)
 }
 
 static int decode_sip(struct sip_uri *uri, const char *p, const char *e,
-		      const char *base, struct parse_err *pe)
+                      const char *base, struct parse_err *pe)
 {
 	const char *at = memrchr(p, '@', (size_t)(e - p)), *h, *s;
 
@@ -193,8 +186,7 @@ static int decode_sip(struct sip_uri *uri, const char *p, const char *e,
 			uri->password.l = (size_t)(at - colon - 1);
 		}
 		h = at + 1;
-	}
-	else {
+	} else {
 		h = p;
 	}
 
@@ -209,8 +201,7 @@ static int decode_sip(struct sip_uri *uri, const char *p, const char *e,
 		uri->host.l = (size_t)(q - h - 1);
 		uri->af = AF_INET6;
 		h = q + 1;
-	}
-	else {
+	} else {
 		bool num = true;
 
 		for (s = h; h < e && ct_is(*h, CT_HOST); h++) {
@@ -264,7 +255,7 @@ static int decode_sip(struct sip_uri *uri, const char *p, const char *e,
 }
 
 static int decode_tel(struct sip_uri *uri, const char *p, const char *e,
-		      const char *base, struct parse_err *pe)
+                      const char *base, struct parse_err *pe)
 {
 	const char *s = p;
 
@@ -288,7 +279,7 @@ static int decode_tel(struct sip_uri *uri, const char *p, const char *e,
 }
 
 int sip_uri_decode(struct sip_uri *uri, const struct pl *pl,
-		   struct parse_err *pe)
+                   struct parse_err *pe)
 {
 	const char *p, *e, *s;
 
@@ -343,7 +334,7 @@ struct piter {
 };
 
 static bool piter_next(struct piter *it, struct pl *name, struct pl *val,
-		       bool *has_val)
+                       bool *has_val)
 {
 	const char *p = it->p, *e = it->e, *s, *eq = NULL, *q;
 
@@ -375,8 +366,7 @@ static bool piter_next(struct piter *it, struct pl *name, struct pl *val,
 		val->p = vs;
 		val->l = (size_t)(ve - vs);
 		*has_val = true;
-	}
-	else {
+	} else {
 		val->p = p;
 		val->l = 0;
 		*has_val = false;
@@ -430,8 +420,7 @@ int sip_unescape(const struct pl *in, char *buf, size_t size, size_t *len)
 				return EBADMSG;
 			c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
 			p += 3;
-		}
-		else {
+		} else {
 			++p;
 		}
 		if (n + 1 >= size)
@@ -468,7 +457,7 @@ static bool host_eq(const struct sip_uri *a, const struct sip_uri *b)
 
 /* Find parameter name (escape-aware) in params. */
 static bool param_find(const struct pl *params, const struct pl *name,
-		       struct pl *val, bool *has_val)
+                       struct pl *val, bool *has_val)
 {
 	struct piter it;
 	struct pl n;
@@ -487,7 +476,7 @@ static bool param_find(const struct pl *params, const struct pl *name,
 static bool is_strict_param(const struct pl *n)
 {
 	static const char *const strict[] = {"user", "ttl", "method", "maddr",
-					     "transport"};
+	                                     "transport"};
 
 	for (size_t i = 0; i < sizeof(strict) / sizeof(strict[0]); i++) {
 		if (esc_ieq_lit(n->p, n->l, strict[i]))
@@ -497,11 +486,11 @@ static bool is_strict_param(const struct pl *n)
 }
 
 /* Each parameter of a found in b must match; strict ones must exist in
- * both. */
+ * both. A repeated name counts by its first occurrence. */
 static bool params_sub(const struct pl *a, const struct pl *b, bool all)
 {
 	struct piter it;
-	struct pl n, v, bv;
+	struct pl n, v, bv, done;
 	bool hv, bhv;
 
 	if (!a->p)
@@ -509,6 +498,10 @@ static bool params_sub(const struct pl *a, const struct pl *b, bool all)
 	it.p = a->p;
 	it.e = a->p + a->l;
 	while (piter_next(&it, &n, &v, &hv)) {
+		done.p = a->p;
+		done.l = (size_t)(n.p - a->p);
+		if (param_find(&done, &n, &bv, &bhv))
+			continue;
 		if (!param_find(b, &n, &bv, &bhv)) {
 			if (all || is_strict_param(&n))
 				return false;
@@ -627,11 +620,11 @@ int sip_uri_aor_print(const struct sip_uri *uri, char *buf, size_t size)
 	const char *p, *e;
 	size_t n = 0;
 
-#define PUT(c)                                                                \
-	do {                                                                  \
-		if (n + 1 >= size)                                            \
-			return ERANGE;                                        \
-		buf[n++] = (char)(c);                                         \
+#define PUT(c)                                                                 \
+	do {                                                                   \
+		if (n + 1 >= size)                                             \
+			return ERANGE;                                         \
+		buf[n++] = (char)(c);                                          \
 	} while (0)
 
 	if (!uri || !buf || !size)
@@ -655,8 +648,7 @@ int sip_uri_aor_print(const struct sip_uri *uri, char *buf, size_t size)
 
 		if (ct_is((char)c, CT_USER)) {
 			PUT(c);
-		}
-		else {
+		} else {
 			PUT('%');
 			PUT(hex[c >> 4]);
 			PUT(hex[c & 15]);

@@ -16,7 +16,7 @@ static int bad(struct parse_err *pe, const char *p, const struct pl *pl)
 
 /* token SWS "/" SWS: returns the octet after the slash's LWS, or NULL. */
 static const char *proto_part(const char *p, const char *e, struct pl *tok,
-			      bool slash)
+                              bool slash)
 {
 	const char *s = p;
 
@@ -88,7 +88,7 @@ static int via_params(struct sip_via *via, const char *p, const char *e)
 }
 
 int sip_via_decode(struct sip_via *via, const struct pl *pl,
-		   struct parse_err *pe)
+                   struct parse_err *pe)
 {
 	const char *p, *e, *s, *q;
 	struct pl name, ver;
@@ -131,8 +131,7 @@ int sip_via_decode(struct sip_via *via, const struct pl *pl,
 		via->host.l = (size_t)(q - p - 1);
 		via->af = AF_INET6;
 		p = q + 1;
-	}
-	else {
+	} else {
 		bool num = true;
 
 		for (q = p; q < e && ct_is(*q, CT_HOST); q++) {

@@ -18,8 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err && sip_msg_decode_lenient(&msg, b, stream, NULL))
 		goto out;
 	/* the reply to a valid request with one Via is valid too */
-	if (msg->req && !sip_resp_encode(&mb, msg, 400, NULL, "t", &msg->body,
-					 "X: %d\r\n", 1) &&
+	if (msg->req &&
+	    !sip_resp_encode(&mb, msg, 400, NULL, "t", &msg->body, "X: %d\r\n",
+	                     1) &&
 	    sip_msg_decode(&rsp, mb, false, NULL) && !err &&
 	    sip_msg_hdr_count(msg, SIP_HDR_VIA) == 1)
 		abort();

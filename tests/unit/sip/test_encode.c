@@ -1,4 +1,4 @@
-/* tests/unit/sip/test_encode.c - response and header encoding (RFC 3261 8.2.6) */
+/* tests/unit/sip/test_encode.c - response/header encoding (RFC 3261 8.2.6) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,46 +51,46 @@ TEST(test_sip_resp_encode_exact)
 	TEST_ERR(err);
 	TEST_EQ(0, mb->pos);
 	TEST_ASSERT(buf_eq(
-		mb, "SIP/2.0 180 Ringing\r\n"
-		    "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
-		    "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
-		    "To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n"
-		    "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
-		    "CSeq: 314159 INVITE\r\n"
-		    "Content-Length: 0\r\n"
-		    "\r\n"));
+	    mb, "SIP/2.0 180 Ringing\r\n"
+	        "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
+	        "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+	        "To: Bob <sip:bob@biloxi.com>;tag=a6c85cf\r\n"
+	        "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
+	        "CSeq: 314159 INVITE\r\n"
+	        "Content-Length: 0\r\n"
+	        "\r\n"));
 	mb = mem_deref(mb);
 
 	/* 100 never gets a To tag; extra headers; own reason */
 	err = sip_resp_encode(&mb, req, 100, "Trying hard", "x", NULL,
-			      "Server: impd\r\nX-N: %d\r\n", 7);
+	                      "Server: impd\r\nX-N: %d\r\n", 7);
 	TEST_ERR(err);
 	TEST_ASSERT(buf_eq(
-		mb, "SIP/2.0 100 Trying hard\r\n"
-		    "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
-		    "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
-		    "To: Bob <sip:bob@biloxi.com>\r\n"
-		    "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
-		    "CSeq: 314159 INVITE\r\n"
-		    "Server: impd\r\n"
-		    "X-N: 7\r\n"
-		    "Content-Length: 0\r\n"
-		    "\r\n"));
+	    mb, "SIP/2.0 100 Trying hard\r\n"
+	        "Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"
+	        "From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"
+	        "To: Bob <sip:bob@biloxi.com>\r\n"
+	        "Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
+	        "CSeq: 314159 INVITE\r\n"
+	        "Server: impd\r\n"
+	        "X-N: 7\r\n"
+	        "Content-Length: 0\r\n"
+	        "\r\n"));
 	mb = mem_deref(mb);
 
 	/* body */
 	err = sip_resp_encode(&mb, req, 200, NULL, "t", &PL("v=0\r\n"),
-			      "Content-Type: application/sdp\r\n");
+	                      "Content-Type: application/sdp\r\n");
 	TEST_ERR(err);
 	TEST_ASSERT(mb->end > 20);
 	TEST_ASSERT(!memcmp(mb->b + mb->end - 26,
-			    "Content-Length: 5\r\n\r\nv=0\r\n", 26));
+	                    "Content-Length: 5\r\n\r\nv=0\r\n", 26));
 	mb = mem_deref(mb);
 
-	TEST_ERR_EQ(EINVAL, sip_resp_encode(&mb, req, 99, NULL, NULL, NULL,
-					    NULL));
-	TEST_ERR_EQ(EINVAL, sip_resp_encode(&mb, NULL, 200, NULL, NULL, NULL,
-					    NULL));
+	TEST_ERR_EQ(EINVAL,
+	            sip_resp_encode(&mb, req, 99, NULL, NULL, NULL, NULL));
+	TEST_ERR_EQ(EINVAL,
+	            sip_resp_encode(&mb, NULL, 200, NULL, NULL, NULL, NULL));
 	TEST_ASSERT(mb == NULL);
 	err = 0;
 out:
@@ -103,11 +103,16 @@ out:
 TEST(test_sip_resp_encode_roundtrip)
 {
 	static const char *const files[] = {
-		"rfc3261/invite.sip", "rfc3261/register.sip",
-		"rfc3261/options.sip", "torture/wsinv.dat",
-		"torture/longreq.dat", "torture/intmeth.dat",
-		"torture/mult-ip-in-header.dat", "torture/transports.dat",
-		"torture/esc01.dat",  "torture/inv2543.dat",
+	    "rfc3261/invite.sip",
+	    "rfc3261/register.sip",
+	    "rfc3261/options.sip",
+	    "torture/wsinv.dat",
+	    "torture/longreq.dat",
+	    "torture/intmeth.dat",
+	    "torture/mult-ip-in-header.dat",
+	    "torture/transports.dat",
+	    "torture/esc01.dat",
+	    "torture/inv2543.dat",
 	};
 	struct sip_msg *req = NULL, *rsp = NULL;
 	struct buf *mb = NULL;
@@ -120,8 +125,8 @@ TEST(test_sip_resp_encode_roundtrip)
 		snprintf(rel, sizeof(rel), "sip/%s", files[i]);
 		err = dec_file(&req, rel);
 		TEST_ERR(err);
-		err = sip_resp_encode(&mb, req, 404, NULL, "totag1", NULL,
-				      NULL);
+		err =
+		    sip_resp_encode(&mb, req, 404, NULL, "totag1", NULL, NULL);
 		TEST_ERR(err);
 		err = dec_bytes(&rsp, mb->b, mb->end);
 		if (err && err != ENOMEM)
@@ -142,11 +147,11 @@ TEST(test_sip_resp_encode_roundtrip)
 		else
 			TEST_PL_EQ("totag1", &rsp->to.tag);
 		TEST_EQ(sip_msg_hdr_count(req, SIP_HDR_VIA),
-			sip_msg_hdr_count(rsp, SIP_HDR_VIA));
+		        sip_msg_hdr_count(rsp, SIP_HDR_VIA));
 		a = sip_msg_hdr(req, SIP_HDR_VIA);
 		b = sip_msg_hdr(rsp, SIP_HDR_VIA);
 		for (; a && b; a = sip_msg_hdr_next(req, a),
-			       b = sip_msg_hdr_next(rsp, b)) {
+		               b = sip_msg_hdr_next(rsp, b)) {
 			struct sip_via va, vb;
 
 			TEST_ERR(sip_via_decode(&va, &a->val, NULL));
@@ -196,13 +201,13 @@ TEST(test_sip_hdr_encode)
 		}
 	}
 	TEST_ASSERT(buf_eq(
-		mb, "To: sip:vivekg@chair-dnrc.example.com ;   tag    = "
-		    "1918181833n\r\n"
-		    "CSeq: 0009  INVITE\r\n"
-		    "Subject: \r\n"
-		    "NewFangledHeader: newfangled value continued newfangled "
-		    "value\r\n"
-		    "UnknownHeaderWithUnusualValue: ;;,,;;,;\r\n"));
+	    mb, "To: sip:vivekg@chair-dnrc.example.com ;   tag    = "
+	        "1918181833n\r\n"
+	        "CSeq: 0009  INVITE\r\n"
+	        "Subject: \r\n"
+	        "NewFangledHeader: newfangled value continued newfangled "
+	        "value\r\n"
+	        "UnknownHeaderWithUnusualValue: ;;,,;;,;\r\n"));
 	TEST_ERR_EQ(EINVAL, sip_hdr_encode(NULL, NULL));
 	err = 0;
 out:

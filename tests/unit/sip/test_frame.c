@@ -9,24 +9,24 @@
 #include "test.h"
 
 static const char msg1[] = "MESSAGE sip:bob@biloxi.com SIP/2.0\r\n"
-			   "Via: SIP/2.0/TCP a.example.com;branch=z9hG4bK1\r\n"
-			   "To: <sip:bob@biloxi.com>\r\n"
-			   "From: <sip:alice@atlanta.com>;tag=1\r\n"
-			   "Call-ID: f1\r\n"
-			   "CSeq: 1 MESSAGE\r\n"
-			   "Content-Type: text/plain\r\n"
-			   "Content-Length:\r\n  12\r\n"
-			   "\r\n"
-			   "hello\r\n\r\nbob";
+                           "Via: SIP/2.0/TCP a.example.com;branch=z9hG4bK1\r\n"
+                           "To: <sip:bob@biloxi.com>\r\n"
+                           "From: <sip:alice@atlanta.com>;tag=1\r\n"
+                           "Call-ID: f1\r\n"
+                           "CSeq: 1 MESSAGE\r\n"
+                           "Content-Type: text/plain\r\n"
+                           "Content-Length:\r\n  12\r\n"
+                           "\r\n"
+                           "hello\r\n\r\nbob";
 
 static const char msg2[] = "OPTIONS sip:bob@biloxi.com SIP/2.0\r\n"
-			   "Via: SIP/2.0/TCP a.example.com;branch=z9hG4bK2\r\n"
-			   "To: <sip:bob@biloxi.com>\r\n"
-			   "From: <sip:alice@atlanta.com>;tag=1\r\n"
-			   "Call-ID: f2\r\n"
-			   "CSeq: 2 OPTIONS\r\n"
-			   "l: 0\r\n"
-			   "\r\n";
+                           "Via: SIP/2.0/TCP a.example.com;branch=z9hG4bK2\r\n"
+                           "To: <sip:bob@biloxi.com>\r\n"
+                           "From: <sip:alice@atlanta.com>;tag=1\r\n"
+                           "Call-ID: f2\r\n"
+                           "CSeq: 2 OPTIONS\r\n"
+                           "l: 0\r\n"
+                           "\r\n";
 
 static int frame(const char *s, size_t n, size_t *len, size_t *ka)
 {
@@ -79,27 +79,24 @@ TEST(test_sip_frame_errors)
 		const char *s;
 		int err;
 	} v[] = {
-		{"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n", EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length: x\r\n\r\n", EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length: -1\r\n\r\n", EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length: 1 2\r\n\r\n",
-		 EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length: +1\r\n\r\n", EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length:\r\n\r\n", EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length 1\r\n\r\n", EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\nab",
-		 EBADMSG},
-		{"OPTIONS sip:a SIP/2.0\r\nl: 1\r\nContent-Length: 1\r\n\r\na",
-		 0},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Lengthy: 1\r\nl:0\r\n\r\n",
-		 0},
-		{"OPTIONS sip:a SIP/2.0\r\nX: y\r\n Content-Length: 5\r\nl:0\r\n"
-		 "\r\n",
-		 0},
-		{"OPTIONS sip:a SIP/2.0\r\nCONTENT-LENGTH : 00\r\n\r\n", 0},
-		{"OPTIONS sip:a SIP/2.0\r\nContent-Length: 99999999999999999999"
-		 "\r\n\r\n",
-		 EMSGSIZE},
+	    {"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length: x\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length: -1\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length: 1 2\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length: +1\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length:\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length 1\r\n\r\n", EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\nab",
+	     EBADMSG},
+	    {"OPTIONS sip:a SIP/2.0\r\nl: 1\r\nContent-Length: 1\r\n\r\na", 0},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Lengthy: 1\r\nl:0\r\n\r\n", 0},
+	    {"OPTIONS sip:a SIP/2.0\r\nX: y\r\n Content-Length: 5\r\nl:0\r\n"
+	     "\r\n",
+	     0},
+	    {"OPTIONS sip:a SIP/2.0\r\nCONTENT-LENGTH : 00\r\n\r\n", 0},
+	    {"OPTIONS sip:a SIP/2.0\r\nContent-Length: 99999999999999999999"
+	     "\r\n\r\n",
+	     EMSGSIZE},
 	};
 	size_t len, ka;
 	int err = 0;
@@ -125,30 +122,30 @@ TEST(test_sip_frame_limits)
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "OPTIONS sip:a SIP/2.0\r\nX: ", 26);
 	TEST_ERR_EQ(ENODATA, sip_frame((const uint8_t *)big, 400, &scanned,
-				       &len, &ka, 512, 4096));
+	                               &len, &ka, 512, 4096));
 	TEST_ERR_EQ(EBADMSG, sip_frame((const uint8_t *)big, 600, &scanned,
-				       &len, &ka, 512, 4096));
+	                               &len, &ka, 512, 4096));
 
 	/* complete but too long a header section */
 	memcpy(big + 590, "\r\nl: 0\r\n\r\n", 10);
 	scanned = 0;
 	TEST_ERR_EQ(EBADMSG, sip_frame((const uint8_t *)big, 600, &scanned,
-				       &len, &ka, 512, 4096));
+	                               &len, &ka, 512, 4096));
 	scanned = 0;
-	TEST_ERR(sip_frame((const uint8_t *)big, 600, &scanned, &len, &ka,
-			   600, 4096));
+	TEST_ERR(sip_frame((const uint8_t *)big, 600, &scanned, &len, &ka, 600,
+	                   4096));
 	TEST_EQ(600, len);
 
 	/* body over max_msg: known as soon as the headers are in */
 	scanned = 0;
 	TEST_ERR_EQ(ENODATA, sip_frame((const uint8_t *)msg1, 60, &scanned,
-				       &len, &ka, 0, 100));
+	                               &len, &ka, 0, 100));
 	TEST_ERR_EQ(EMSGSIZE,
-		    sip_frame((const uint8_t *)msg1, strlen(msg1) - 12,
-			      &scanned, &len, &ka, 0, 100));
+	            sip_frame((const uint8_t *)msg1, strlen(msg1) - 12,
+	                      &scanned, &len, &ka, 0, 100));
 	scanned = 0;
 	TEST_ERR(sip_frame((const uint8_t *)msg1, strlen(msg1), &scanned, &len,
-			   &ka, 0, strlen(msg1)));
+	                   &ka, 0, strlen(msg1)));
 	TEST_ERR_EQ(EINVAL, sip_frame(NULL, 3, &scanned, &len, &ka, 0, 0));
 out:
 	return err;
@@ -167,22 +164,22 @@ TEST(test_sip_frame_bytewise)
 
 		for (size_t k = 0; k <= n; k++) {
 			int r = sip_frame((const uint8_t *)s, k, &scanned, &len,
-					  &ka, 0, 0);
+			                  &ka, 0, 0);
 
 			if (k < n && r != ENODATA) {
 				test_fail(__FILE__, __LINE__,
-					  "msg %zu at %zu: %d", m, k, r);
+				          "msg %zu at %zu: %d", m, k, r);
 				return EINVAL;
 			}
 			if (k == n && (r || len != n)) {
 				test_fail(__FILE__, __LINE__, "msg %zu end: %d",
-					  m, r);
+				          m, r);
 				return EINVAL;
 			}
 			/* the header search never rescans from 0 */
 			if (scanned < last) {
 				test_fail(__FILE__, __LINE__, "rescan at %zu",
-					  k);
+				          k);
 				return EINVAL;
 			}
 			last = scanned;
@@ -232,7 +229,7 @@ TEST(test_sip_frame_random_chunks)
 			for (;;) {
 				size_t len, ka;
 				int r = sip_frame(rx->b, rx->end, &scanned,
-						  &len, &ka, 4096, 65536);
+				                  &len, &ka, 4096, 65536);
 
 				if (r == ENODATA) {
 					/* consume keep-alives right away
@@ -244,11 +241,11 @@ TEST(test_sip_frame_random_chunks)
 				TEST_ERR(r);
 				{
 					const char *want =
-						got % 2 ? msg1 : msg2;
+					    got % 2 ? msg1 : msg2;
 
 					TEST_EQ(strlen(want), len);
-					TEST_ASSERT(!memcmp(rx->b + ka, want,
-							    len));
+					TEST_ASSERT(
+					    !memcmp(rx->b + ka, want, len));
 				}
 				++got;
 				buf_consume(rx, ka + len);
@@ -267,9 +264,9 @@ out:
 TEST(test_sip_frame_torture)
 {
 	static const char *const names[] = {
-		"intmeth", "esc02", "longreq", "scalar02", "trws", "unkscm",
-		"novelsc", "bext01", "regaut01", "port-ambiguous",
-		"port-unambiguous",
+	    "intmeth",  "esc02",          "longreq",          "scalar02",
+	    "trws",     "unkscm",         "novelsc",          "bext01",
+	    "regaut01", "port-ambiguous", "port-unambiguous",
 	};
 	char rel[128], *data = NULL;
 	int err = 0;
@@ -281,7 +278,7 @@ TEST(test_sip_frame_torture)
 		err = test_read_file(&data, &n, rel);
 		TEST_ERR(err);
 		err = sip_frame((const uint8_t *)data, n, &scanned, &len, &ka,
-				8192, 65536);
+		                8192, 65536);
 		TEST_ERR(err);
 		TEST_EQ(n, len);
 		data = mem_deref(data);
@@ -293,27 +290,27 @@ TEST(test_sip_frame_torture)
 		err = test_read_file(&data, &n, "sip/torture/clerr.dat");
 		TEST_ERR(err);
 		TEST_ERR_EQ(ENODATA,
-			    sip_frame((const uint8_t *)data, n, &scanned, &len,
-				      &ka, 8192, 65536));
+		            sip_frame((const uint8_t *)data, n, &scanned, &len,
+		                      &ka, 8192, 65536));
 		TEST_ERR_EQ(EMSGSIZE,
-			    sip_frame((const uint8_t *)data, n,
-				      &(size_t){0}, &len, &ka, 8192, 4096));
+		            sip_frame((const uint8_t *)data, n, &(size_t){0},
+		                      &len, &ka, 8192, 4096));
 		data = mem_deref(data);
 		/* ncl: negative length cannot frame */
 		err = test_read_file(&data, &n, "sip/torture/ncl.dat");
 		TEST_ERR(err);
 		scanned = 0;
 		TEST_ERR_EQ(EBADMSG,
-			    sip_frame((const uint8_t *)data, n, &scanned, &len,
-				      &ka, 8192, 65536));
+		            sip_frame((const uint8_t *)data, n, &scanned, &len,
+		                      &ka, 8192, 65536));
 		/* mcl01: two different lengths */
 		data = mem_deref(data);
 		err = test_read_file(&data, &n, "sip/torture/mcl01.dat");
 		TEST_ERR(err);
 		scanned = 0;
 		TEST_ERR_EQ(EBADMSG,
-			    sip_frame((const uint8_t *)data, n, &scanned, &len,
-				      &ka, 8192, 65536));
+		            sip_frame((const uint8_t *)data, n, &scanned, &len,
+		                      &ka, 8192, 65536));
 		err = 0;
 	}
 out:

@@ -9,7 +9,7 @@
 #include "test.h"
 
 static int dec_str(struct sip_msg **msgp, const char *s, bool stream,
-		   struct parse_err *pe, bool lenient)
+                   struct parse_err *pe, bool lenient)
 {
 	struct buf *b = NULL;
 	int err;
@@ -18,7 +18,7 @@ static int dec_str(struct sip_msg **msgp, const char *s, bool stream,
 	if (err)
 		return err;
 	err = lenient ? sip_msg_decode_lenient(msgp, b, stream, pe)
-		      : sip_msg_decode(msgp, b, stream, pe);
+	              : sip_msg_decode(msgp, b, stream, pe);
 	mem_deref(b);
 	return err;
 }
@@ -42,10 +42,10 @@ static int dec_file(struct sip_msg **msgp, const char *rel)
 	return err;
 }
 
-#define HDRS_MIN                                                              \
-	"Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"       \
-	"To: Bob <sip:bob@biloxi.com>\r\n"                                    \
-	"From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"              \
+#define HDRS_MIN                                                               \
+	"Via: SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK776asdhds\r\n"        \
+	"To: Bob <sip:bob@biloxi.com>\r\n"                                     \
+	"From: Alice <sip:alice@atlanta.com>;tag=1928301774\r\n"               \
 	"Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"
 
 TEST(test_sip_msg_rfc3261_invite)
@@ -97,9 +97,9 @@ out:
 TEST(test_sip_msg_rfc3261_vectors)
 {
 	static const char *const files[] = {
-		"invite.sip",  "ok200.sip",      "register.sip",
-		"ack.sip",     "bye.sip",        "options.sip",
-		"options200.sip", "proxy_auth.sip", "invite_auth.sip",
+	    "invite.sip",     "ok200.sip",      "register.sip",
+	    "ack.sip",        "bye.sip",        "options.sip",
+	    "options200.sip", "proxy_auth.sip", "invite_auth.sip",
 	};
 	struct sip_msg *msg = NULL;
 	const struct sip_hdr *h;
@@ -180,37 +180,37 @@ TEST(test_sip_msg_compact_forms)
 		const char *name;
 		enum sip_hdrid id;
 	} v[] = {
-		{"a", SIP_HDR_ACCEPT_CONTACT},
-		{"B", SIP_HDR_REFERRED_BY},
-		{"c", SIP_HDR_CONTENT_TYPE},
-		{"d", SIP_HDR_REQUEST_DISPOSITION},
-		{"e", SIP_HDR_CONTENT_ENCODING},
-		{"f", SIP_HDR_FROM},
-		{"i", SIP_HDR_CALL_ID},
-		{"j", SIP_HDR_REJECT_CONTACT},
-		{"k", SIP_HDR_SUPPORTED},
-		{"l", SIP_HDR_CONTENT_LENGTH},
-		{"M", SIP_HDR_CONTACT},
-		{"n", SIP_HDR_IDENTITY_INFO},
-		{"o", SIP_HDR_EVENT},
-		{"r", SIP_HDR_REFER_TO},
-		{"s", SIP_HDR_SUBJECT},
-		{"t", SIP_HDR_TO},
-		{"u", SIP_HDR_ALLOW_EVENTS},
-		{"V", SIP_HDR_VIA},
-		{"x", SIP_HDR_SESSION_EXPIRES},
-		{"y", SIP_HDR_IDENTITY},
-		{"g", SIP_HDR_OTHER},
-		{"z", SIP_HDR_OTHER},
-		{"1", SIP_HDR_OTHER},
-		{"Call-Id", SIP_HDR_CALL_ID},
-		{"CALL-ID", SIP_HDR_CALL_ID},
-		{"cseq", SIP_HDR_CSEQ},
-		{"www-authenticate", SIP_HDR_WWW_AUTHENTICATE},
-		{"Call-IDx", SIP_HDR_OTHER},
-		{"Call_ID", SIP_HDR_OTHER},
-		{"X-Foo", SIP_HDR_OTHER},
-		{"Contact\r", SIP_HDR_OTHER},
+	    {"a", SIP_HDR_ACCEPT_CONTACT},
+	    {"B", SIP_HDR_REFERRED_BY},
+	    {"c", SIP_HDR_CONTENT_TYPE},
+	    {"d", SIP_HDR_REQUEST_DISPOSITION},
+	    {"e", SIP_HDR_CONTENT_ENCODING},
+	    {"f", SIP_HDR_FROM},
+	    {"i", SIP_HDR_CALL_ID},
+	    {"j", SIP_HDR_REJECT_CONTACT},
+	    {"k", SIP_HDR_SUPPORTED},
+	    {"l", SIP_HDR_CONTENT_LENGTH},
+	    {"M", SIP_HDR_CONTACT},
+	    {"n", SIP_HDR_IDENTITY_INFO},
+	    {"o", SIP_HDR_EVENT},
+	    {"r", SIP_HDR_REFER_TO},
+	    {"s", SIP_HDR_SUBJECT},
+	    {"t", SIP_HDR_TO},
+	    {"u", SIP_HDR_ALLOW_EVENTS},
+	    {"V", SIP_HDR_VIA},
+	    {"x", SIP_HDR_SESSION_EXPIRES},
+	    {"y", SIP_HDR_IDENTITY},
+	    {"g", SIP_HDR_OTHER},
+	    {"z", SIP_HDR_OTHER},
+	    {"1", SIP_HDR_OTHER},
+	    {"Call-Id", SIP_HDR_CALL_ID},
+	    {"CALL-ID", SIP_HDR_CALL_ID},
+	    {"cseq", SIP_HDR_CSEQ},
+	    {"www-authenticate", SIP_HDR_WWW_AUTHENTICATE},
+	    {"Call-IDx", SIP_HDR_OTHER},
+	    {"Call_ID", SIP_HDR_OTHER},
+	    {"X-Foo", SIP_HDR_OTHER},
+	    {"Contact\r", SIP_HDR_OTHER},
 	};
 	struct sip_msg *msg = NULL;
 	struct pl n;
@@ -233,9 +233,9 @@ TEST(test_sip_msg_compact_forms)
 		TEST_ASSERT(s != NULL);
 		for (k = 0; s[k] && k < sizeof(up) - 1; k++) {
 			up[k] = (char)(s[k] >= 'a' && s[k] <= 'z' ? s[k] - 32
-								  : s[k]);
+			                                          : s[k]);
 			lo[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32
-								  : s[k]);
+			                                          : s[k]);
 		}
 		up[k] = lo[k] = '\0';
 		pl_set_str(&n, s);
@@ -250,19 +250,19 @@ TEST(test_sip_msg_compact_forms)
 	TEST_EQ(SIP_HDR_OTHER, sip_hdr_id(&pl_null));
 
 	err = dec_str(&msg,
-		      "MESSAGE sip:bob@biloxi.com SIP/2.0\r\n"
-		      "v: SIP/2.0/TCP pc33.atlanta.com;branch=z9hG4bK1\r\n"
-		      "t: <sip:bob@biloxi.com>\r\n"
-		      "f: <sip:alice@atlanta.com>;tag=1\r\n"
-		      "i: abc@def\r\n"
-		      "CSEQ: 1 MESSAGE\r\n"
-		      "c: text/plain\r\n"
-		      "k: 100rel, path\r\n"
-		      "m: <sip:alice@pc33.atlanta.com>\r\n"
-		      "l: 5\r\n"
-		      "\r\n"
-		      "hello",
-		      true, NULL, false);
+	              "MESSAGE sip:bob@biloxi.com SIP/2.0\r\n"
+	              "v: SIP/2.0/TCP pc33.atlanta.com;branch=z9hG4bK1\r\n"
+	              "t: <sip:bob@biloxi.com>\r\n"
+	              "f: <sip:alice@atlanta.com>;tag=1\r\n"
+	              "i: abc@def\r\n"
+	              "CSEQ: 1 MESSAGE\r\n"
+	              "c: text/plain\r\n"
+	              "k: 100rel, path\r\n"
+	              "m: <sip:alice@pc33.atlanta.com>\r\n"
+	              "l: 5\r\n"
+	              "\r\n"
+	              "hello",
+	              true, NULL, false);
 	TEST_ERR(err);
 	TEST_EQ(SIP_TRANSP_TCP, msg->via.tp);
 	TEST_PL_EQ("abc@def", &msg->callid);
@@ -271,7 +271,7 @@ TEST(test_sip_msg_compact_forms)
 	TEST_EQ(2, sip_msg_hdr_count(msg, SIP_HDR_SUPPORTED));
 	TEST_ASSERT(sip_msg_hdr_has_value(msg, SIP_HDR_SUPPORTED, "PATH"));
 	TEST_ASSERT(sip_msg_xhdr(msg, "Call-ID") ==
-		    sip_msg_hdr(msg, SIP_HDR_CALL_ID));
+	            sip_msg_hdr(msg, SIP_HDR_CALL_ID));
 	TEST_PL_EQ("i", &sip_msg_xhdr(msg, "call-id")->name);
 out:
 	mem_deref(msg);
@@ -286,30 +286,31 @@ TEST(test_sip_msg_folding_and_lists)
 	struct sip_addr a;
 	int err;
 
-	err = dec_str(&msg,
-		      "INVITE sip:bob@biloxi.com SIP/2.0\r\n"
-		      "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,"
-		      " SIP/2.0/TCP [2001:db8::1]:5061;branch=z9hG4bK2\r\n"
-		      "Via:\tSIP/2.0/UDP\r\n"
-		      "\tc.example.com\r\n"
-		      "  ;branch=z9hG4bK3\r\n"
-		      "To: Bob\r\n <sip:bob@biloxi.com>\r\n"
-		      "From: \"Doe, Alice\" <sip:alice@atlanta.com>;tag=1\r\n"
-		      "Call-ID: cid\r\n"
-		      "CSeq:\r\n 2\r\n INVITE\r\n"
-		      "Contact: \"Doe, John\" <sip:j@a.example.com>,"
-		      " <sip:k,1@b.example.com>;x=\"a,b\";q=0.5,"
-		      " sip:l@c.example.com;expires=60\r\n"
-		      "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
-		      "Route: <sip:p3.example.com;lr>\r\n"
-		      "Authorization: Digest username=\"a\", realm=\"b\"\r\n"
-		      "Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"
-		      "X-List: a, b, c\r\n"
-		      "Supported:\r\n"
-		      "Subject: lunch, then\r\n"
-		      "Content-Length: 0\r\n"
-		      "\r\n",
-		      false, &pe, false);
+	err = dec_str(
+	    &msg,
+	    "INVITE sip:bob@biloxi.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,"
+	    " SIP/2.0/TCP [2001:db8::1]:5061;branch=z9hG4bK2\r\n"
+	    "Via:\tSIP/2.0/UDP\r\n"
+	    "\tc.example.com\r\n"
+	    "  ;branch=z9hG4bK3\r\n"
+	    "To: Bob\r\n <sip:bob@biloxi.com>\r\n"
+	    "From: \"Doe, Alice\" <sip:alice@atlanta.com>;tag=1\r\n"
+	    "Call-ID: cid\r\n"
+	    "CSeq:\r\n 2\r\n INVITE\r\n"
+	    "Contact: \"Doe, John\" <sip:j@a.example.com>,"
+	    " <sip:k,1@b.example.com>;x=\"a,b\";q=0.5,"
+	    " sip:l@c.example.com;expires=60\r\n"
+	    "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"
+	    "Route: <sip:p3.example.com;lr>\r\n"
+	    "Authorization: Digest username=\"a\", realm=\"b\"\r\n"
+	    "Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"
+	    "X-List: a, b, c\r\n"
+	    "Supported:\r\n"
+	    "Subject: lunch, then\r\n"
+	    "Content-Length: 0\r\n"
+	    "\r\n",
+	    false, &pe, false);
 	if (err && err != ENOMEM)
 		test_fail(__FILE__, __LINE__, "%s", pe.reason);
 	TEST_ERR(err);
@@ -349,7 +350,7 @@ TEST(test_sip_msg_folding_and_lists)
 	TEST_EQ(3, sip_msg_hdr_count(msg, SIP_HDR_ROUTE));
 	TEST_EQ(1, sip_msg_hdr_count(msg, SIP_HDR_AUTHORIZATION));
 	TEST_PL_EQ("Sat, 13 Nov 2010 23:29:00 GMT",
-		   &sip_msg_hdr(msg, SIP_HDR_DATE)->val);
+	           &sip_msg_hdr(msg, SIP_HDR_DATE)->val);
 	TEST_PL_EQ("a, b, c", &sip_msg_xhdr(msg, "x-list")->val);
 	TEST_PL_EQ("lunch, then", &sip_msg_hdr(msg, SIP_HDR_SUBJECT)->val);
 	h = sip_msg_hdr(msg, SIP_HDR_SUPPORTED);
@@ -366,7 +367,7 @@ struct route_count {
 };
 
 static bool count_route(const struct sip_hdr *h, const struct sip_msg *msg,
-			void *arg)
+                        void *arg)
 {
 	struct route_count *rc = arg;
 
@@ -386,11 +387,11 @@ TEST(test_sip_msg_many_headers)
 	err = buf_alloc(&b, 8192);
 	TEST_ERR(err);
 	err = buf_write_str(b, "OPTIONS sip:bob@biloxi.com SIP/2.0\r\n" HDRS_MIN
-			       "CSeq: 1 OPTIONS\r\n");
+	                       "CSeq: 1 OPTIONS\r\n");
 	TEST_ERR(err);
 	for (int i = 0; i < 150; i++) {
 		err = buf_printf(b, "Route: <sip:p%d.example.com;lr>%s\r\n", i,
-				 i % 2 ? ", <sip:q.example.com;lr>" : "");
+		                 i % 2 ? ", <sip:q.example.com;lr>" : "");
 		TEST_ERR(err);
 	}
 	err = buf_write_str(b, "Content-Length: 0\r\n\r\n");
@@ -400,13 +401,13 @@ TEST(test_sip_msg_many_headers)
 	TEST_ERR(err);
 	TEST_EQ(225, sip_msg_hdr_count(msg, SIP_HDR_ROUTE));
 	TEST_ASSERT(sip_msg_hdr_apply(msg, SIP_HDR_ROUTE, count_route, &rc) ==
-		    NULL);
+	            NULL);
 	TEST_EQ(225, rc.n);
 	rc.n = 0;
 	rc.stop = 2;
-	TEST_PL_EQ("<sip:p1.example.com;lr>",
-		   &sip_msg_hdr_apply(msg, SIP_HDR_ROUTE, count_route, &rc)
-			    ->val);
+	TEST_PL_EQ(
+	    "<sip:p1.example.com;lr>",
+	    &sip_msg_hdr_apply(msg, SIP_HDR_ROUTE, count_route, &rc)->val);
 
 	/* a node appended by a user of the message is freed with it */
 	x = mem_zalloc(sizeof(*x), NULL);
@@ -436,114 +437,109 @@ TEST(test_sip_msg_errors)
 		int err;
 		const char *reason;
 	} v[] = {
-		{"", false, EBADMSG, "Empty message"},
-		{"\r\n\r\n", false, EBADMSG, "Malformed start line"},
-		{"INVITE\r\n\r\n", false, EBADMSG, "Malformed request line"},
-		{"INV ITE sip:a@b SIP/2.0\r\n\r\n", false, EBADMSG,
-		 "Malformed request line"},
-		{"INVITE sip:a@b SIP/3.0\r\n\r\n", false, ENOTSUP,
-		 "Unsupported SIP version"},
-		{"INVITE sip:a@b SIP/2.0x\r\n\r\n", false, EBADMSG,
-		 "Malformed request line"},
-		{"INVITE sip:a@b HTTP/1.1\r\n\r\n", false, EBADMSG,
-		 "Malformed request line"},
-		{"SIP/2.0 99 Low\r\n\r\n", false, EBADMSG, "Bad status code"},
-		{"SIP/2.0 700 High\r\n\r\n", false, EBADMSG, "Bad status code"},
-		{"SIP/2.0 1000 Long\r\n\r\n", false, EBADMSG,
-		 "Bad status code"},
-		{"SIP/2.1 200 OK\r\n\r\n", false, EBADMSG,
-		 "Unsupported SIP version"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n",
-		 false, EBADMSG, "Missing end of headers"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1 OPTIONS",
-		 false, EBADMSG, "Missing end of headers"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 " folded: x\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Malformed header field"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Malformed header field"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 2147483648 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Invalid CSeq number"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Malformed CSeq header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS x\r\n\r\n",
-		 false, EBADMSG, "Malformed CSeq header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nMax-Forwards: 256\r\n\r\n",
-		 false, EBADMSG, "Invalid Max-Forwards"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nMax-Forwards: -1\r\n\r\n",
-		 false, EBADMSG, "Invalid Max-Forwards"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nExpires: 4294967296\r\n\r\n",
-		 false, EBADMSG, "Invalid Expires"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nContent-Length: 1x\r\n\r\n",
-		 false, EBADMSG, "Invalid Content-Length"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nContent-Length: 4\r\n\r\nabc",
-		 false, EBADMSG, "Content-Length mismatch"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nContent-Length: 2\r\n\r\nabc",
-		 true, EBADMSG, "Content-Length mismatch"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\n\r\n",
-		 true, EBADMSG, "Missing Content-Length header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nContent-Type: text\r\n\r\n",
-		 false, EBADMSG, "Malformed Content-Type header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nCall-ID: x\r\n\r\n",
-		 false, EBADMSG, "Multiple Call-ID headers"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nContact: <sip:a@b>;q=2\r\n\r\n",
-		 false, EBADMSG, "Malformed Contact header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nContact: <sip:a@b>,,<sip:c@d>\r\n\r\n",
-		 false, EBADMSG, "Malformed Contact header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		 "CSeq: 1 OPTIONS\r\nDate: Sat, 13 Nov 2010 23:29:00 UTC\r\n"
-		 "\r\n",
-		 false, EBADMSG, "Malformed Date header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		 "Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Missing Via header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-		 "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Missing To header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "\r\n", false, EBADMSG,
-		 "Missing CSeq header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-		 "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		 "CSeq: 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Missing Call-ID header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-		 "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		 "Call-ID: a b\r\nCSeq: 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Malformed Call-ID header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP h;branch\r\n"
-		 "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		 "Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
-		 false, EBADMSG, "Malformed Via header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-		 "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		 "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
-		 false, EBADMSG, "CSeq method mismatch"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-		 "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		 "Call-ID: x\r\nCSeq: 1 options\r\n\r\n",
-		 false, EBADMSG, "CSeq method mismatch"},
+	    {"", false, EBADMSG, "Empty message"},
+	    {"\r\n\r\n", false, EBADMSG, "Malformed start line"},
+	    {"INVITE\r\n\r\n", false, EBADMSG, "Malformed request line"},
+	    {"INV ITE sip:a@b SIP/2.0\r\n\r\n", false, EBADMSG,
+	     "Malformed request line"},
+	    {"INVITE sip:a@b SIP/3.0\r\n\r\n", false, ENOTSUP,
+	     "Unsupported SIP version"},
+	    {"INVITE sip:a@b SIP/2.0x\r\n\r\n", false, EBADMSG,
+	     "Malformed request line"},
+	    {"INVITE sip:a@b HTTP/1.1\r\n\r\n", false, EBADMSG,
+	     "Malformed request line"},
+	    {"SIP/2.0 99 Low\r\n\r\n", false, EBADMSG, "Bad status code"},
+	    {"SIP/2.0 700 High\r\n\r\n", false, EBADMSG, "Bad status code"},
+	    {"SIP/2.0 1000 Long\r\n\r\n", false, EBADMSG, "Bad status code"},
+	    {"SIP/2.1 200 OK\r\n\r\n", false, EBADMSG,
+	     "Unsupported SIP version"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n",
+	     false, EBADMSG, "Missing end of headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1 OPTIONS", false,
+	     EBADMSG, "Missing end of headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     " folded: x\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Malformed header field"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Malformed header field"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 2147483648 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Invalid CSeq number"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Malformed CSeq header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1 OPTIONS x\r\n\r\n",
+	     false, EBADMSG, "Malformed CSeq header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nMax-Forwards: 256\r\n\r\n",
+	     false, EBADMSG, "Invalid Max-Forwards"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nMax-Forwards: -1\r\n\r\n",
+	     false, EBADMSG, "Invalid Max-Forwards"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nExpires: 4294967296\r\n\r\n",
+	     false, EBADMSG, "Invalid Expires"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nContent-Length: 1x\r\n\r\n",
+	     false, EBADMSG, "Invalid Content-Length"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nContent-Length: 4\r\n\r\nabc",
+	     false, EBADMSG, "Content-Length mismatch"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nContent-Length: 2\r\n\r\nabc",
+	     true, EBADMSG, "Content-Length mismatch"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n\r\n",
+	     true, EBADMSG, "Missing Content-Length header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nContent-Type: text\r\n\r\n",
+	     false, EBADMSG, "Malformed Content-Type header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nCall-ID: x\r\n\r\n",
+	     false, EBADMSG, "Multiple Call-ID headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nContact: <sip:a@b>;q=2\r\n\r\n",
+	     false, EBADMSG, "Malformed Contact header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nContact: <sip:a@b>,,<sip:c@d>\r\n\r\n",
+	     false, EBADMSG, "Malformed Contact header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	     "CSeq: 1 OPTIONS\r\nDate: Sat, 13 Nov 2010 23:29:00 UTC\r\n"
+	     "\r\n",
+	     false, EBADMSG, "Malformed Date header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	     "Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Missing Via header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	     "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Missing To header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN "\r\n", false, EBADMSG,
+	     "Missing CSeq header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	     "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	     "CSeq: 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Missing Call-ID header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	     "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	     "Call-ID: a b\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Malformed Call-ID header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP h;branch\r\n"
+	     "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	     "Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	     false, EBADMSG, "Malformed Via header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	     "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	     "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
+	     false, EBADMSG, "CSeq method mismatch"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	     "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	     "Call-ID: x\r\nCSeq: 1 options\r\n\r\n",
+	     false, EBADMSG, "CSeq method mismatch"},
 	};
 	struct sip_msg *msg = NULL;
 	int err = 0;
@@ -559,7 +555,7 @@ TEST(test_sip_msg_errors)
 		if (got != v[i].err || msg || !pe.reason ||
 		    strcmp(pe.reason, v[i].reason)) {
 			test_fail(__FILE__, __LINE__, "#%zu: %d \"%s\"", i, got,
-				  pe.reason ? pe.reason : "(null)");
+			          pe.reason ? pe.reason : "(null)");
 			err = EINVAL;
 			goto out;
 		}
@@ -572,27 +568,27 @@ out:
 TEST(test_sip_msg_accepts)
 {
 	static const char *const v[] = {
-		/* LF-only line ends, leading CRLFs (7.5) */
-		"\r\n\r\nOPTIONS sip:a@b SIP/2.0\n"
-		"Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
-		"To: <sip:a@b>\nFrom: <sip:c@d>;tag=1\n"
-		"Call-ID: x\nCSeq: 1 OPTIONS\n\n",
-		/* lower-case version, CSeq 2^31-1, Max-Forwards 255 */
-		"OPTIONS sip:a@b sip/2.0\r\n" HDRS_MIN
-		"CSeq: 2147483647 OPTIONS\r\nMax-Forwards: 255\r\n"
-		"Expires: 4294967295\r\n\r\n",
-		/* response with a reason containing UTF-8 and spaces */
-		"SIP/2.0 486 Busy \xc3\xa9 Here\r\n" HDRS_MIN
-		"CSeq: 1 INVITE\r\n\r\n",
-		/* status code without reason at all */
-		"SIP/2.0 180\r\n" HDRS_MIN "CSeq: 1 INVITE\r\n\r\n",
-		/* tel: Request-URI, Contact star, empty Content-Type */
-		"REGISTER tel:+1-201-555-0123 SIP/2.0\r\n" HDRS_MIN
-		"CSeq: 1 REGISTER\r\nContact: *\r\nExpires: 0\r\n"
-		"Content-Type:\r\n\r\n",
-		/* unknown header with empty value, odd token name */
-		"OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
-		"CSeq: 1 OPTIONS\r\nX-~!%*_+`'.:\r\n\r\n",
+	    /* LF-only line ends, leading CRLFs (7.5) */
+	    "\r\n\r\nOPTIONS sip:a@b SIP/2.0\n"
+	    "Via: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+	    "To: <sip:a@b>\nFrom: <sip:c@d>;tag=1\n"
+	    "Call-ID: x\nCSeq: 1 OPTIONS\n\n",
+	    /* lower-case version, CSeq 2^31-1, Max-Forwards 255 */
+	    "OPTIONS sip:a@b sip/2.0\r\n" HDRS_MIN
+	    "CSeq: 2147483647 OPTIONS\r\nMax-Forwards: 255\r\n"
+	    "Expires: 4294967295\r\n\r\n",
+	    /* response with a reason containing UTF-8 and spaces */
+	    "SIP/2.0 486 Busy \xc3\xa9 Here\r\n" HDRS_MIN
+	    "CSeq: 1 INVITE\r\n\r\n",
+	    /* status code without reason at all */
+	    "SIP/2.0 180\r\n" HDRS_MIN "CSeq: 1 INVITE\r\n\r\n",
+	    /* tel: Request-URI, Contact star, empty Content-Type */
+	    "REGISTER tel:+1-201-555-0123 SIP/2.0\r\n" HDRS_MIN
+	    "CSeq: 1 REGISTER\r\nContact: *\r\nExpires: 0\r\n"
+	    "Content-Type:\r\n\r\n",
+	    /* unknown header with empty value, odd token name */
+	    "OPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	    "CSeq: 1 OPTIONS\r\nX-~!%*_+`'.:\r\n\r\n",
 	};
 	struct sip_msg *msg = NULL;
 	int err = 0;
@@ -603,7 +599,7 @@ TEST(test_sip_msg_accepts)
 		err = dec_str(&msg, v[i], false, &pe, false);
 		if (err && err != ENOMEM)
 			test_fail(__FILE__, __LINE__, "#%zu: %d %s", i, err,
-				  pe.reason ? pe.reason : "");
+			          pe.reason ? pe.reason : "");
 		TEST_ERR(err);
 		TEST_ASSERT(pe.reason == NULL);
 		msg = mem_deref(msg);
@@ -643,10 +639,9 @@ TEST(test_sip_msg_lenient)
 	int err;
 
 	/* problem outside the answer fields: lenient gives a message */
-	static const char bad_mf[] =
-		"INVITE sip:a@b SIP/2.0\r\n" HDRS_MIN
-		"CSeq: 5 INVITE\r\nMax-Forwards: 1000\r\n"
-		"Content-Length: 0\r\n\r\n";
+	static const char bad_mf[] = "INVITE sip:a@b SIP/2.0\r\n" HDRS_MIN
+	                             "CSeq: 5 INVITE\r\nMax-Forwards: 1000\r\n"
+	                             "Content-Length: 0\r\n\r\n";
 
 	err = dec_str(&msg, bad_mf, false, &pe, false);
 	TEST_ERR_EQ(EBADMSG, err);
@@ -660,20 +655,20 @@ TEST(test_sip_msg_lenient)
 
 	/* clean message: lenient leaves reason NULL */
 	err = dec_str(&msg,
-		      "INVITE sip:a@b SIP/2.0\r\n" HDRS_MIN
-		      "CSeq: 5 INVITE\r\n\r\n",
-		      false, &pe, true);
+	              "INVITE sip:a@b SIP/2.0\r\n" HDRS_MIN
+	              "CSeq: 5 INVITE\r\n\r\n",
+	              false, &pe, true);
 	TEST_ERR(err);
 	TEST_ASSERT(pe.reason == NULL);
 	msg = mem_deref(msg);
 
 	/* broken Via params: sent-by is still usable */
 	err = dec_str(&msg,
-		      "INVITE sip:a@b SIP/2.0\r\n"
-		      "Via: SIP/2.0/UDP 192.0.2.7:5070;;branch=x\r\n"
-		      "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		      "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
-		      false, &pe, true);
+	              "INVITE sip:a@b SIP/2.0\r\n"
+	              "Via: SIP/2.0/UDP 192.0.2.7:5070;;branch=x\r\n"
+	              "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	              "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
+	              false, &pe, true);
 	TEST_ERR(err);
 	TEST_STR_EQ("Malformed Via header", pe.reason);
 	TEST_PL_EQ("192.0.2.7", &msg->via.host);
@@ -682,19 +677,19 @@ TEST(test_sip_msg_lenient)
 
 	/* Via with nothing usable, missing Call-ID, garbage: ENOENT */
 	err = dec_str(&msg,
-		      "INVITE sip:a@b SIP/2.0\r\n"
-		      "Via: garbage\r\n"
-		      "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		      "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
-		      false, &pe, true);
+	              "INVITE sip:a@b SIP/2.0\r\n"
+	              "Via: garbage\r\n"
+	              "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	              "Call-ID: x\r\nCSeq: 1 INVITE\r\n\r\n",
+	              false, &pe, true);
 	TEST_ERR_EQ(ENOENT, err);
 	TEST_ASSERT(msg == NULL);
 	err = dec_str(&msg,
-		      "INVITE sip:a@b SIP/2.0\r\n"
-		      "Via: SIP/2.0/UDP h\r\n"
-		      "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
-		      "CSeq: 1 INVITE\r\n\r\n",
-		      false, &pe, true);
+	              "INVITE sip:a@b SIP/2.0\r\n"
+	              "Via: SIP/2.0/UDP h\r\n"
+	              "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\n"
+	              "CSeq: 1 INVITE\r\n\r\n",
+	              false, &pe, true);
 	TEST_ERR_EQ(ENOENT, err);
 	TEST_STR_EQ("Missing Call-ID header", pe.reason);
 	err = dec_str(&msg, "\x01\x02garbage", false, &pe, true);
@@ -703,21 +698,21 @@ TEST(test_sip_msg_lenient)
 	TEST_ERR_EQ(ENOENT, err);
 	/* a response with a problem: nothing to answer */
 	err = dec_str(&msg,
-		      "SIP/2.0 200 OK\r\n" HDRS_MIN
-		      "CSeq: 1 INVITE\r\nMax-Forwards: 300\r\n\r\n",
-		      false, &pe, true);
+	              "SIP/2.0 200 OK\r\n" HDRS_MIN
+	              "CSeq: 1 INVITE\r\nMax-Forwards: 300\r\n\r\n",
+	              false, &pe, true);
 	TEST_ERR_EQ(ENOENT, err);
 
 	/* version: strict ENOTSUP, lenient decodes the rest */
 	err = dec_str(&msg,
-		      "INVITE sip:a@b SIP/3.0\r\n" HDRS_MIN
-		      "CSeq: 5 INVITE\r\n\r\n",
-		      false, &pe, false);
+	              "INVITE sip:a@b SIP/3.0\r\n" HDRS_MIN
+	              "CSeq: 5 INVITE\r\n\r\n",
+	              false, &pe, false);
 	TEST_ERR_EQ(ENOTSUP, err);
 	err = dec_str(&msg,
-		      "INVITE sip:a@b SIP/3.0\r\n" HDRS_MIN
-		      "CSeq: 5 INVITE\r\n\r\n",
-		      false, &pe, true);
+	              "INVITE sip:a@b SIP/3.0\r\n" HDRS_MIN
+	              "CSeq: 5 INVITE\r\n\r\n",
+	              false, &pe, true);
 	TEST_ERR(err);
 	TEST_STR_EQ("Unsupported SIP version", pe.reason);
 	TEST_PL_EQ("SIP/3.0", &msg->ver);
@@ -730,24 +725,24 @@ out:
 TEST(test_sip_via)
 {
 	static const char *const bad[] = {
-		"",
-		"SIP/2.0/UDP",
-		"SIP/2.0/UDP ",
-		"SIP/2.0 UDP host",
-		"SIP/2.0/UDPhost",
-		"SIP/2.0/UDP host:",
-		"SIP/2.0/UDP host:70000",
-		"SIP/2.0/UDP [::1",
-		"SIP/2.0/UDP [2001:db8:::1]",
-		"SIP/2.0/UDP host;",
-		"SIP/2.0/UDP host;;branch=z9hG4bK1",
-		"SIP/2.0/UDP host;branch",
-		"SIP/2.0/UDP host;branch=",
-		"SIP/2.0/UDP host;received=example.com",
-		"SIP/2.0/UDP host;rport=x",
-		"SIP/2.0/UDP host;rport=65536",
-		"SIP/2.0/UDP host junk",
-		"SIP/2.0/UDP 1.2.3.256",
+	    "",
+	    "SIP/2.0/UDP",
+	    "SIP/2.0/UDP ",
+	    "SIP/2.0 UDP host",
+	    "SIP/2.0/UDPhost",
+	    "SIP/2.0/UDP host:",
+	    "SIP/2.0/UDP host:70000",
+	    "SIP/2.0/UDP [::1",
+	    "SIP/2.0/UDP [2001:db8:::1]",
+	    "SIP/2.0/UDP host;",
+	    "SIP/2.0/UDP host;;branch=z9hG4bK1",
+	    "SIP/2.0/UDP host;branch",
+	    "SIP/2.0/UDP host;branch=",
+	    "SIP/2.0/UDP host;received=example.com",
+	    "SIP/2.0/UDP host;rport=x",
+	    "SIP/2.0/UDP host;rport=65536",
+	    "SIP/2.0/UDP host junk",
+	    "SIP/2.0/UDP 1.2.3.256",
 	};
 	struct sip_via v;
 	int err = 0;
@@ -764,10 +759,10 @@ TEST(test_sip_via)
 	}
 
 	err = sip_via_decode(&v,
-			     &PL("SIP / 2.0 / tls [2001:db8::9:1] : 5061 ;"
-				 " rport ; received = [2001:db8::9:255] ;"
-				 "branch=z9hG4bK776;maddr=224.2.0.1"),
-			     NULL);
+	                     &PL("SIP / 2.0 / tls [2001:db8::9:1] : 5061 ;"
+	                         " rport ; received = [2001:db8::9:255] ;"
+	                         "branch=z9hG4bK776;maddr=224.2.0.1"),
+	                     NULL);
 	TEST_ERR(err);
 	TEST_EQ(SIP_TRANSP_TLS, v.tp);
 	TEST_PL_EQ("tls", &v.tp_name);
@@ -782,9 +777,9 @@ TEST(test_sip_via)
 	TEST_PL_EQ("z9hG4bK776", &v.branch);
 
 	err = sip_via_decode(&v,
-			     &PL("SIP/2.0/SCTP 192.0.2.1:5060;rport=1234;"
-				 "received=192.0.2.9"),
-			     NULL);
+	                     &PL("SIP/2.0/SCTP 192.0.2.1:5060;rport=1234;"
+	                         "received=192.0.2.9"),
+	                     NULL);
 	TEST_ERR(err);
 	TEST_EQ(SIP_TRANSP_NONE, v.tp);
 	TEST_PL_EQ("SCTP", &v.tp_name);
@@ -804,20 +799,20 @@ out:
 TEST(test_sip_addr_contact_event)
 {
 	static const char *const bad_addr[] = {
-		"",
-		"\"unterminated <sip:a@b>",
-		"Bell, Alexander <sip:a@b>",
-		"< sip:a@b>",
-		"<sip:a@b >",
-		"<sip:a@b",
-		"sip:a@b?x=y",
-		"<sip:a@b>;",
-		"<sip:a@b>;tag",
-		"<sip:a@b> x",
-		"<sip:a@b>;tag=\"q\"",
-		"\"a\" sip:a@b",
-		"<sip:a@b>;p=\"unterminated",
-		"<>",
+	    "",
+	    "\"unterminated <sip:a@b>",
+	    "Bell, Alexander <sip:a@b>",
+	    "< sip:a@b>",
+	    "<sip:a@b >",
+	    "<sip:a@b",
+	    "sip:a@b?x=y",
+	    "<sip:a@b>;",
+	    "<sip:a@b>;tag",
+	    "<sip:a@b> x",
+	    "<sip:a@b>;tag=\"q\"",
+	    "\"a\" sip:a@b",
+	    "<sip:a@b>;p=\"unterminated",
+	    "<>",
 	};
 	struct sip_addr a;
 	struct sip_contact c;
@@ -829,22 +824,21 @@ TEST(test_sip_addr_contact_event)
 		pl_set_str(&pl, bad_addr[i]);
 		if (sip_addr_decode(&a, &pl, NULL) != EBADMSG) {
 			test_fail(__FILE__, __LINE__, "accepted: %s",
-				  bad_addr[i]);
+			          bad_addr[i]);
 			err = EINVAL;
 			goto out;
 		}
 	}
 
 	err = sip_addr_decode(&a, &PL("caller<sip:caller@example.com>;tag=323"),
-			      NULL);
+	                      NULL);
 	TEST_ERR(err);
 	TEST_PL_EQ("caller", &a.dname);
 	TEST_PL_EQ("323", &a.tag);
 	TEST_PL_EQ("caller", &a.uri.user);
 
 	err = sip_addr_decode(
-		&a, &PL("sip:+1-972@gw.example.net;user=phone ; tag = x;q"),
-		NULL);
+	    &a, &PL("sip:+1-972@gw.example.net;user=phone ; tag = x;q"), NULL);
 	TEST_ERR(err);
 	TEST_ASSERT(!a.angle);
 	TEST_PL_EQ("sip:+1-972@gw.example.net", &a.auri);
@@ -872,11 +866,12 @@ TEST(test_sip_addr_contact_event)
 			const char *q;
 			int val; /* -1: invalid */
 		} qv[] = {
-			{"0", 0},      {"1", 1000},  {"1.", 1000}, {"1.0", 1000},
-			{"1.000", 1000}, {"0.5", 500}, {"0.33", 330},
-			{"0.001", 1},  {"0.999", 999}, {"1.001", -1},
-			{"1.5", -1},   {"2", -1},    {"0.1234", -1}, {".5", -1},
-			{"0,5", -1},   {"x", -1},
+		    {"0", 0},       {"1", 1000},     {"1.", 1000},
+		    {"1.0", 1000},  {"1.000", 1000}, {"0.5", 500},
+		    {"0.33", 330},  {"0.001", 1},    {"0.999", 999},
+		    {"1.001", -1},  {"1.5", -1},     {"2", -1},
+		    {"0.1234", -1}, {".5", -1},      {"0,5", -1},
+		    {"x", -1},
 		};
 		for (size_t i = 0; i < sizeof(qv) / sizeof(qv[0]); i++) {
 			char s[64];
@@ -886,7 +881,7 @@ TEST(test_sip_addr_contact_event)
 			pl_set_str(&pl, s);
 			r = sip_contact_decode(&c, &pl, NULL);
 			if (qv[i].val < 0 ? r != EBADMSG
-					  : (r || (int)c.q != qv[i].val)) {
+			                  : (r || (int)c.q != qv[i].val)) {
 				test_fail(__FILE__, __LINE__, "q=%s", qv[i].q);
 				err = EINVAL;
 				goto out;
@@ -894,20 +889,22 @@ TEST(test_sip_addr_contact_event)
 		}
 	}
 	err = sip_contact_decode(
-		&c, &PL("<sip:a@b>;expires=280297596632815;+sip.instance="
-			"\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\""),
-		NULL);
+	    &c,
+	    &PL("<sip:a@b>;expires=280297596632815;+sip.instance="
+	        "\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\""),
+	    NULL);
 	TEST_ERR(err);
 	TEST_EQ(4294967295LL, c.expires);
 	{
 		struct pl inst;
 
 		TEST_ERR(sip_param_get(&c.addr.params, "+sip.instance", &inst));
-		TEST_PL_EQ("\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"",
-			   &inst);
+		TEST_PL_EQ(
+		    "\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"",
+		    &inst);
 	}
 	TEST_ERR_EQ(EBADMSG,
-		    sip_contact_decode(&c, &PL("<sip:a@b>;expires=x"), NULL));
+	            sip_contact_decode(&c, &PL("<sip:a@b>;expires=x"), NULL));
 	TEST_ERR_EQ(EBADMSG, sip_contact_decode(&c, &PL("<sip:a@b>;q"), NULL));
 	err = sip_contact_decode(&c, &PL("sip:a@b;expires=60"), NULL);
 	TEST_ERR(err);
@@ -936,12 +933,12 @@ TEST(test_sip_auth)
 	int err;
 
 	err = sip_auth_decode(&au,
-			      &PL("Digest username=\"bob\",realm=\"biloxi.com\""
-				  " , nonce=\"dcd98b\", uri=\"sip:a@b\","
-				  "response=\"6629fae4\",algorithm=MD5,"
-				  "cnonce=\"0a4f\",opaque=\"5ccc\",qop=auth,"
-				  "nc=00000001,foo=\"a,b\""),
-			      NULL);
+	                      &PL("Digest username=\"bob\",realm=\"biloxi.com\""
+	                          " , nonce=\"dcd98b\", uri=\"sip:a@b\","
+	                          "response=\"6629fae4\",algorithm=MD5,"
+	                          "cnonce=\"0a4f\",opaque=\"5ccc\",qop=auth,"
+	                          "nc=00000001,foo=\"a,b\""),
+	                      NULL);
 	TEST_ERR(err);
 	TEST_PL_EQ("bob", &au.username);
 	TEST_PL_EQ("biloxi.com", &au.realm);
@@ -956,7 +953,7 @@ TEST(test_sip_auth)
 	TEST_ASSERT(au.has_auth_param);
 
 	err = sip_auth_decode(&au, &PL("NoOneKnowsThisScheme opaque-data=here"),
-			      NULL);
+	                      NULL);
 	TEST_ERR(err);
 	TEST_PL_EQ("NoOneKnowsThisScheme", &au.scheme);
 	TEST_ASSERT(au.has_auth_param);
@@ -964,12 +961,12 @@ TEST(test_sip_auth)
 	TEST_ERR(err);
 	TEST_ERR_EQ(EBADMSG, sip_auth_decode(&au, &PL(""), NULL));
 	TEST_ERR_EQ(EBADMSG,
-		    sip_auth_decode(&au, &PL("Digest realm=\"x"), NULL));
+	            sip_auth_decode(&au, &PL("Digest realm=\"x"), NULL));
 	TEST_ERR_EQ(EBADMSG, sip_auth_decode(&au, &PL("Digest realm"), NULL));
 	TEST_ERR_EQ(EBADMSG,
-		    sip_auth_decode(&au, &PL("Digest realm=a,,nonce=b"), NULL));
+	            sip_auth_decode(&au, &PL("Digest realm=a,,nonce=b"), NULL));
 	TEST_ERR_EQ(EBADMSG,
-		    sip_auth_decode(&au, &PL("Digest realm=a nonce=b"), NULL));
+	            sip_auth_decode(&au, &PL("Digest realm=a nonce=b"), NULL));
 	err = 0;
 out:
 	return err;

@@ -29,7 +29,7 @@ static int expected_err(const char *name, const char *cls)
 }
 
 static int decode_file(struct sip_msg **msgp, const char *name, bool stream,
-		       struct parse_err *pe, bool lenient)
+                       struct parse_err *pe, bool lenient)
 {
 	char rel[256], *data = NULL;
 	struct buf *b = NULL;
@@ -69,7 +69,7 @@ TEST(test_sip_torture_manifest)
 		int want, got;
 
 		if (sscanf(line, "%63[^\t]\t%*[^\t]\t%31[^\t]\t%7[^\t]", name,
-			   cls, tp) != 3 ||
+		           cls, tp) != 3 ||
 		    !strcmp(name, "name"))
 			continue;
 		++n;
@@ -81,8 +81,8 @@ TEST(test_sip_torture_manifest)
 		}
 		if (got != want || (got && msg) || (!got && !msg)) {
 			test_fail(__FILE__, __LINE__,
-				  "%s (%s): expected %d, got %d (%s)", name,
-				  cls, want, got, pe.reason ? pe.reason : "");
+			          "%s (%s): expected %d, got %d (%s)", name,
+			          cls, want, got, pe.reason ? pe.reason : "");
 			++bad;
 		}
 		if (got && !pe.reason) {
@@ -101,8 +101,8 @@ TEST(test_sip_torture_manifest)
 			}
 			if (got != want) {
 				test_fail(__FILE__, __LINE__,
-					  "%s stream: expected %d, got %d",
-					  name, want, got);
+				          "%s stream: expected %d, got %d",
+				          name, want, got);
 				++bad;
 			}
 			msg = mem_deref(msg);
@@ -176,9 +176,9 @@ TEST(test_sip_torture_valid_fields)
 	TEST_ERR(err);
 	TEST_PL_EQ("!interesting-Method0123456789_*+`.%indeed'~", &msg->met);
 	TEST_PL_EQ("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*",
-		   &msg->uri.user);
+	           &msg->uri.user);
 	TEST_PL_EQ("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)",
-		   &msg->uri.password);
+	           &msg->uri.password);
 	TEST_PL_EQ("example.com", &msg->uri.host);
 	TEST_PL_EQ("_token~1'+`*%!-.", &msg->from.tag);
 	TEST_EQ(255, msg->maxfwd);
@@ -200,8 +200,8 @@ TEST(test_sip_torture_valid_fields)
 	TEST_PL_EQ("example.com", &msg->uri.host);
 	TEST_EQ(0, msg->uri.params.l);
 	TEST_EQ(6, sip_msg_hdr_count(msg, SIP_HDR_ACCEPT));
-	TEST_ASSERT(sip_msg_hdr_has_value(msg, SIP_HDR_ACCEPT,
-					  "message/sipfrag"));
+	TEST_ASSERT(
+	    sip_msg_hdr_has_value(msg, SIP_HDR_ACCEPT, "message/sipfrag"));
 	msg = mem_deref(msg);
 
 	/* dblreq: datagram, the trailing INVITE is ignored */
@@ -221,7 +221,7 @@ TEST(test_sip_torture_valid_fields)
 	TEST_EQ(553, msg->body.l);
 	TEST_ASSERT(memchr(msg->body.p, '\0', msg->body.l) != NULL);
 	TEST_ASSERT(msg->body.p + msg->body.l ==
-		    (const char *)msg->mb->b + msg->mb->end);
+	            (const char *)msg->mb->b + msg->mb->end);
 	TEST_EQ(1, msg->via.rport);
 	TEST_EQ(0, msg->via.rport_val);
 	TEST_EQ(5070, msg->via.port);
@@ -271,14 +271,14 @@ TEST(test_sip_torture_valid_fields)
 	TEST_EQ(AF_INET6, msg->uri.af);
 	msg = mem_deref(msg);
 	err = decode_file(&msg, "via-received-param-with-delim", false, &pe,
-			  false);
+	                  false);
 	TEST_ERR(err);
 	TEST_PL_EQ("2001:db8::9:255", &msg->via.received);
 	TEST_PL_EQ("2001:db8::9:1", &msg->via.host);
 	TEST_EQ(AF_INET6, msg->via.af);
 	msg = mem_deref(msg);
-	err = decode_file(&msg, "via-received-param-no-delim", false, &pe,
-			  false);
+	err =
+	    decode_file(&msg, "via-received-param-no-delim", false, &pe, false);
 	TEST_ERR(err);
 	TEST_PL_EQ("2001:db8::9:255", &msg->via.received);
 	msg = mem_deref(msg);
@@ -298,33 +298,34 @@ TEST(test_sip_torture_reasons)
 		const char *name;
 		int err;
 		const char *reason;
-		int lenient; /* 0: decodes leniently, ENOENT: cannot */
+		int lenient;  /* 0: decodes leniently, ENOENT: cannot */
 		bool resp_ok; /* our reply decodes (it echoes bad fields) */
 	} v[] = {
-		{"mismatch01", EBADMSG, "CSeq method mismatch", 0, true},
-		{"mismatch02", EBADMSG, "CSeq method mismatch", 0, true},
-		{"badvers", ENOTSUP, "Unsupported SIP version", 0, true},
-		{"scalar02", EBADMSG, "Invalid CSeq number", 0, false},
-		{"clerr", EBADMSG, "Content-Length mismatch", 0, true},
-		{"ncl", EBADMSG, "Invalid Content-Length", 0, true},
-		{"mcl01", EBADMSG, "Multiple Content-Length headers", 0, true},
-		{"multi01", EBADMSG, "Multiple CSeq headers", 0, true},
-		{"insuf", EBADMSG, "Missing From header", ENOENT, false},
-		{"quotbal", EBADMSG, "Malformed To header", 0, false},
-		{"baddn", EBADMSG, "Malformed From header", 0, false},
-		{"badaspec", EBADMSG, "Malformed To header", 0, false},
-		{"ltgtruri", EBADMSG, "Malformed Request-URI", 0, true},
-		{"escruri", EBADMSG, "Malformed Request-URI", 0, true},
-		{"lwsruri", EBADMSG, "Malformed request line", 0, true},
-		{"lwsstart", EBADMSG, "Malformed request line", 0, true},
-		{"trws", EBADMSG, "Malformed request line", 0, true},
-		{"baddate", EBADMSG, "Malformed Date header", 0, true},
-		{"regbadct", EBADMSG, "Malformed Contact header", 0, true},
-		{"badinv01", EBADMSG, "Malformed Via header", 0, false},
-		{"ipv6-bad", EBADMSG, "Malformed Request-URI", 0, true},
-		{"ipv6-bug-abnf-3-colons", EBADMSG, "Malformed Request-URI", 0, false},
-		{"bigcode", EBADMSG, "Bad status code", ENOENT, false},
-		{"scalarlg", EBADMSG, "Invalid CSeq number", ENOENT, false},
+	    {"mismatch01", EBADMSG, "CSeq method mismatch", 0, true},
+	    {"mismatch02", EBADMSG, "CSeq method mismatch", 0, true},
+	    {"badvers", ENOTSUP, "Unsupported SIP version", 0, true},
+	    {"scalar02", EBADMSG, "Invalid CSeq number", 0, false},
+	    {"clerr", EBADMSG, "Content-Length mismatch", 0, true},
+	    {"ncl", EBADMSG, "Invalid Content-Length", 0, true},
+	    {"mcl01", EBADMSG, "Multiple Content-Length headers", 0, true},
+	    {"multi01", EBADMSG, "Multiple CSeq headers", 0, true},
+	    {"insuf", EBADMSG, "Missing From header", ENOENT, false},
+	    {"quotbal", EBADMSG, "Malformed To header", 0, false},
+	    {"baddn", EBADMSG, "Malformed From header", 0, false},
+	    {"badaspec", EBADMSG, "Malformed To header", 0, false},
+	    {"ltgtruri", EBADMSG, "Malformed Request-URI", 0, true},
+	    {"escruri", EBADMSG, "Malformed Request-URI", 0, true},
+	    {"lwsruri", EBADMSG, "Malformed request line", 0, true},
+	    {"lwsstart", EBADMSG, "Malformed request line", 0, true},
+	    {"trws", EBADMSG, "Malformed request line", 0, true},
+	    {"baddate", EBADMSG, "Malformed Date header", 0, true},
+	    {"regbadct", EBADMSG, "Malformed Contact header", 0, true},
+	    {"badinv01", EBADMSG, "Malformed Via header", 0, false},
+	    {"ipv6-bad", EBADMSG, "Malformed Request-URI", 0, true},
+	    {"ipv6-bug-abnf-3-colons", EBADMSG, "Malformed Request-URI", 0,
+	     false},
+	    {"bigcode", EBADMSG, "Bad status code", ENOENT, false},
+	    {"scalarlg", EBADMSG, "Invalid CSeq number", ENOENT, false},
 	};
 	struct sip_msg *msg = NULL, *rsp = NULL;
 	struct buf *mb = NULL;
@@ -341,7 +342,7 @@ TEST(test_sip_torture_reasons)
 		if (got != v[i].err || !pe.reason ||
 		    strcmp(pe.reason, v[i].reason)) {
 			test_fail(__FILE__, __LINE__, "%s: %d \"%s\"",
-				  v[i].name, got, pe.reason ? pe.reason : "");
+			          v[i].name, got, pe.reason ? pe.reason : "");
 			err = EINVAL;
 			goto out;
 		}
@@ -353,7 +354,7 @@ TEST(test_sip_torture_reasons)
 		if (got != v[i].lenient || !pe.reason ||
 		    strcmp(pe.reason, v[i].reason)) {
 			test_fail(__FILE__, __LINE__, "%s lenient: %d \"%s\"",
-				  v[i].name, got, pe.reason ? pe.reason : "");
+			          v[i].name, got, pe.reason ? pe.reason : "");
 			err = EINVAL;
 			goto out;
 		}
@@ -365,7 +366,7 @@ TEST(test_sip_torture_reasons)
 		TEST_ASSERT(msg->callid.l > 0);
 		TEST_ASSERT(msg->via.host.l > 0);
 		err = sip_resp_encode(&mb, msg, v[i].err == ENOTSUP ? 505 : 400,
-				      pe.reason, "abc", NULL, NULL);
+		                      pe.reason, "abc", NULL, NULL);
 		TEST_ERR(err);
 		TEST_ASSERT(!memcmp(mb->b, "SIP/2.0 ", 8));
 		err = sip_msg_decode(&rsp, mb, false, NULL);
@@ -377,8 +378,8 @@ TEST(test_sip_torture_reasons)
 			TEST_ASSERT(!pl_cmp(&rsp->callid, &msg->callid));
 			TEST_EQ(v[i].err == ENOTSUP ? 505 : 400, rsp->scode);
 			TEST_ASSERT(!pl_cmp(&rsp->to.tag, msg->to.tag.l
-								? &msg->to.tag
-								: &PL("abc")));
+			                                      ? &msg->to.tag
+			                                      : &PL("abc")));
 		}
 		rsp = mem_deref(rsp);
 		mb = mem_deref(mb);

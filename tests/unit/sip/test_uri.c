@@ -32,7 +32,7 @@ TEST(test_sip_uri_decode)
 	TEST_PL_EQ("tcp", &u.transport);
 
 	err = uri(&u, "SIPS:Alice:secretword@Atlanta.COM:5061;LR;maddr="
-		      "239.255.255.1;user=phone;gr=urn:uuid:f81d;ttl=15");
+	              "239.255.255.1;user=phone;gr=urn:uuid:f81d;ttl=15");
 	TEST_ERR(err);
 	TEST_ASSERT(u.is_sip && u.sips);
 	TEST_PL_EQ("SIPS", &u.scheme);
@@ -72,13 +72,13 @@ TEST(test_sip_uri_decode)
 
 	/* escaped user, headers, odd characters */
 	err = uri(&u, "sip:%61lice@atlanta.com?subject=project%20x&priority="
-		      "urgent");
+	              "urgent");
 	TEST_ERR(err);
 	TEST_PL_EQ("%61lice", &u.user);
 	TEST_PL_EQ("subject=project%20x&priority=urgent", &u.headers);
 	TEST_EQ(0, u.params.l);
 	err = uri(&u, "sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue"
-		      "%25%34%31");
+	              "%25%34%31");
 	TEST_ERR(err);
 	TEST_ASSERT(u.lr); /* escaped "lr" */
 	err = uri(&u, "sip:user;par=u%40example.net@example.com");
@@ -86,7 +86,7 @@ TEST(test_sip_uri_decode)
 	TEST_PL_EQ("user;par=u%40example.net", &u.user);
 	TEST_PL_EQ("example.com", &u.host);
 	err = uri(&u, "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:"
-		      "bob%40biloxi.com");
+	              "bob%40biloxi.com");
 	TEST_ERR(err);
 	TEST_EQ(0, u.user.l);
 	TEST_PL_EQ("to=sip:bob%40biloxi.com", &u.headers);
@@ -120,48 +120,48 @@ out:
 TEST(test_sip_uri_reject)
 {
 	static const char *const bad[] = {
-		"",
-		"sip",
-		"sip:",
-		"1sip:a@b",
-		"<sip:a@b>",
-		"sip:@host",
-		"sip:a@",
-		"sip:a@host:",
-		"sip:a@host:99999",
-		"sip:a@host:5060x",
-		"sip:a@ho st",
-		"sip:a@host ",
-		"sip:a@host; lr",
-		"sip:a@host;",
-		"sip:a@host;=x",
-		"sip:a@host;x=",
-		"sip:a@host;x=\"y\"",
-		"sip:a@host?",
-		"sip:a@host?x",
-		"sip:a@host?=y",
-		"sip:a@host?x=y&",
-		"sip:a@1.2.3.999",
-		"sip:a@1.2.3",
-		"sip:a%zz@h",
-		"sip:a%4@h",
-		"sip:a b@h",
-		"sip:a:p w@h",
-		"sip:2001:db8::10",
-		"sip:[2001:db8::10",
-		"sip:[2001:db8:::192.0.2.1]",
-		"sip:[2001:db8::g]",
-		"sip:[1:2:3:4:5:6:7:8:9]",
-		"sip:[1:2:3:4:5:6:7]",
-		"sip:[::1]x",
-		"sip:a@b@",
-		"tel:",
-		"tel:+1 201",
-		"tel:+1;",
-		"tel:+1?x=y",
-		"foo:",
-		"foo:a b",
-		"foo:<x>",
+	    "",
+	    "sip",
+	    "sip:",
+	    "1sip:a@b",
+	    "<sip:a@b>",
+	    "sip:@host",
+	    "sip:a@",
+	    "sip:a@host:",
+	    "sip:a@host:99999",
+	    "sip:a@host:5060x",
+	    "sip:a@ho st",
+	    "sip:a@host ",
+	    "sip:a@host; lr",
+	    "sip:a@host;",
+	    "sip:a@host;=x",
+	    "sip:a@host;x=",
+	    "sip:a@host;x=\"y\"",
+	    "sip:a@host?",
+	    "sip:a@host?x",
+	    "sip:a@host?=y",
+	    "sip:a@host?x=y&",
+	    "sip:a@1.2.3.999",
+	    "sip:a@1.2.3",
+	    "sip:a%zz@h",
+	    "sip:a%4@h",
+	    "sip:a b@h",
+	    "sip:a:p w@h",
+	    "sip:2001:db8::10",
+	    "sip:[2001:db8::10",
+	    "sip:[2001:db8:::192.0.2.1]",
+	    "sip:[2001:db8::g]",
+	    "sip:[1:2:3:4:5:6:7:8:9]",
+	    "sip:[1:2:3:4:5:6:7]",
+	    "sip:[::1]x",
+	    "sip:a@b@",
+	    "tel:",
+	    "tel:+1 201",
+	    "tel:+1;",
+	    "tel:+1?x=y",
+	    "foo:",
+	    "foo:a b",
+	    "foo:<x>",
 	};
 	struct sip_uri u;
 	int err = 0;
@@ -173,7 +173,7 @@ TEST(test_sip_uri_reject)
 		pl_set_str(&pl, bad[i]);
 		if (sip_uri_decode(&u, &pl, &pe) != EBADMSG || !pe.reason) {
 			test_fail(__FILE__, __LINE__, "accepted: \"%s\"",
-				  bad[i]);
+			          bad[i]);
 			err = EINVAL;
 		}
 	}
@@ -187,50 +187,47 @@ TEST(test_sip_uri_cmp)
 		const char *a, *b;
 		bool eq;
 	} v[] = {
-		{"sip:%61lice@atlanta.com;transport=TCP",
-		 "sip:alice@AtLanTa.CoM;Transport=tcp", true},
-		{"sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5",
-		 true},
-		{"sip:carol@chicago.com;newparam=5",
-		 "sip:carol@chicago.com;security=on", true},
-		{"sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40"
-		 "biloxi.com",
-		 "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40"
-		 "biloxi.com",
-		 true},
-		{"sip:alice@atlanta.com?subject=project%20x&priority=urgent",
-		 "sip:alice@atlanta.com?priority=urgent&subject=project%20x",
-		 true},
-		{"SIP:ALICE@AtLanTa.CoM;Transport=udp",
-		 "sip:alice@AtLanTa.CoM;Transport=UDP", false},
-		{"sip:bob@biloxi.com", "sip:bob@biloxi.com:5060", false},
-		{"sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp",
-		 false},
-		{"sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp",
-		 false},
-		{"sip:carol@chicago.com",
-		 "sip:carol@chicago.com?Subject=next%20meeting", false},
-		{"sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4", false},
-		{"sip:a@b;newparam=5", "sip:a@b;newparam=6", false},
-		{"sip:a@b;lr", "sip:a@b", true},
-		{"sip:a@b;maddr=x", "sip:a@b", false},
-		{"sip:a@b;ttl=1", "sip:a@b", false},
-		{"sip:a@b;user=phone", "sip:a@b", false},
-		{"sip:a@b;method=INVITE", "sip:a@b", false},
-		{"sip:a:pw@b", "sip:a:pw@b", true},
-		{"sip:a:pw@b", "sip:a:PW@b", false},
-		{"sip:a:pw@b", "sip:a@b", false},
-		{"sips:a@b", "sip:a@b", false},
-		{"sip:[2001:db8::1]", "sip:[2001:DB8:0::1]", true},
-		{"sip:[2001:db8::1]", "sip:[2001:db8::2]", false},
-		{"sip:a@b?x=1", "sip:a@b?x=2", false},
-		{"tel:+1-201-555-0123", "tel:+12015550123", true},
-		{"tel:+1-201-555-0123", "tel:+12015550124", false},
-		{"tel:7042;phone-context=a", "tel:7042;phone-context=b", false},
-		{"tel:7042;phone-context=a", "tel:7042", false},
-		{"foo:x", "FOO:x", true},
-		{"foo:x", "foo:X", false},
-		{"sip:a@b", "tel:a", false},
+	    {"sip:%61lice@atlanta.com;transport=TCP",
+	     "sip:alice@AtLanTa.CoM;Transport=tcp", true},
+	    {"sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5", true},
+	    {"sip:carol@chicago.com;newparam=5",
+	     "sip:carol@chicago.com;security=on", true},
+	    {"sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40"
+	     "biloxi.com",
+	     "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40"
+	     "biloxi.com",
+	     true},
+	    {"sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+	     "sip:alice@atlanta.com?priority=urgent&subject=project%20x", true},
+	    {"SIP:ALICE@AtLanTa.CoM;Transport=udp",
+	     "sip:alice@AtLanTa.CoM;Transport=UDP", false},
+	    {"sip:bob@biloxi.com", "sip:bob@biloxi.com:5060", false},
+	    {"sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp", false},
+	    {"sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp",
+	     false},
+	    {"sip:carol@chicago.com",
+	     "sip:carol@chicago.com?Subject=next%20meeting", false},
+	    {"sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4", false},
+	    {"sip:a@b;newparam=5", "sip:a@b;newparam=6", false},
+	    {"sip:a@b;lr", "sip:a@b", true},
+	    {"sip:a@b;maddr=x", "sip:a@b", false},
+	    {"sip:a@b;ttl=1", "sip:a@b", false},
+	    {"sip:a@b;user=phone", "sip:a@b", false},
+	    {"sip:a@b;method=INVITE", "sip:a@b", false},
+	    {"sip:a:pw@b", "sip:a:pw@b", true},
+	    {"sip:a:pw@b", "sip:a:PW@b", false},
+	    {"sip:a:pw@b", "sip:a@b", false},
+	    {"sips:a@b", "sip:a@b", false},
+	    {"sip:[2001:db8::1]", "sip:[2001:DB8:0::1]", true},
+	    {"sip:[2001:db8::1]", "sip:[2001:db8::2]", false},
+	    {"sip:a@b?x=1", "sip:a@b?x=2", false},
+	    {"tel:+1-201-555-0123", "tel:+12015550123", true},
+	    {"tel:+1-201-555-0123", "tel:+12015550124", false},
+	    {"tel:7042;phone-context=a", "tel:7042;phone-context=b", false},
+	    {"tel:7042;phone-context=a", "tel:7042", false},
+	    {"foo:x", "FOO:x", true},
+	    {"foo:x", "foo:X", false},
+	    {"sip:a@b", "tel:a", false},
 	};
 	int err = 0;
 
@@ -246,7 +243,7 @@ TEST(test_sip_uri_cmp)
 		if (sip_uri_cmp(&a, &b) != v[i].eq ||
 		    sip_uri_cmp(&b, &a) != v[i].eq) {
 			test_fail(__FILE__, __LINE__, "%s %s %s", v[i].a,
-				  v[i].eq ? "!=" : "==", v[i].b);
+			          v[i].eq ? "!=" : "==", v[i].b);
 			err = EINVAL;
 			goto out;
 		}
@@ -298,7 +295,7 @@ TEST(test_sip_uri_params_unescape)
 	TEST_ERR_EQ(EBADMSG, sip_unescape(&PL("%4"), buf, sizeof(buf), &n));
 	TEST_ERR_EQ(EBADMSG, sip_unescape(&PL("%zz"), buf, sizeof(buf), &n));
 	TEST_ERR_EQ(ERANGE, sip_unescape(&PL("0123456789abcdef"), buf,
-					 sizeof(buf), &n));
+	                                 sizeof(buf), &n));
 	err = sip_unescape(&PL("0123456789abcde"), buf, sizeof(buf), &n);
 	TEST_ERR(err);
 	err = sip_unescape(&pl_null, buf, sizeof(buf), &n);
@@ -313,19 +310,19 @@ TEST(test_sip_uri_aor_print)
 	static const struct {
 		const char *uri, *aor;
 	} v[] = {
-		{"sip:%61lice@AtLanTa.CoM;transport=tcp", "sip:alice@atlanta.com"},
-		{"SIP:Bob@Biloxi.com:5070?x=y", "sip:Bob@biloxi.com:5070"},
-		{"sips:[2001:DB8::1]:5061", "sips:[2001:db8::1]:5061"},
-		{"sip:null-%00-null@example.com", "sip:null-%00-null@example.com"},
-		{"sip:%00@h", "sip:%00@h"},
-		{"sip:%00%00@h", "sip:%00%00@h"},
-		{"sip:user;par=u%40example.net@example.com",
-		 "sip:user;par=u%40example.net@example.com"},
-		{"sip:I%20have%20spaces@example.net",
-		 "sip:I%20have%20spaces@example.net"},
-		{"sip:example.com", "sip:example.com"},
-		{"tel:+1-201-555-0123;x=y", "tel:+1-201-555-0123"},
-		{"isbn:2983792873", "isbn:2983792873"},
+	    {"sip:%61lice@AtLanTa.CoM;transport=tcp", "sip:alice@atlanta.com"},
+	    {"SIP:Bob@Biloxi.com:5070?x=y", "sip:Bob@biloxi.com:5070"},
+	    {"sips:[2001:DB8::1]:5061", "sips:[2001:db8::1]:5061"},
+	    {"sip:null-%00-null@example.com", "sip:null-%00-null@example.com"},
+	    {"sip:%00@h", "sip:%00@h"},
+	    {"sip:%00%00@h", "sip:%00%00@h"},
+	    {"sip:user;par=u%40example.net@example.com",
+	     "sip:user;par=u%40example.net@example.com"},
+	    {"sip:I%20have%20spaces@example.net",
+	     "sip:I%20have%20spaces@example.net"},
+	    {"sip:example.com", "sip:example.com"},
+	    {"tel:+1-201-555-0123;x=y", "tel:+1-201-555-0123"},
+	    {"isbn:2983792873", "isbn:2983792873"},
 	};
 	char buf[128];
 	int err = 0;
