@@ -135,18 +135,15 @@ void sip_resp_dst(struct sip_dst *dst, const struct sip_msg *req)
 		return;
 	}
 
-	/* UDP (18.2.2, RFC 3581): the received address (the source address
-	 * when the transport did not add one), port from rport, else the
-	 * sent-by port or 5060. maddr is not honoured. */
+	/* UDP (18.2.2, RFC 3581). The received and rport values that count
+	 * are the ones this server would add (18.2.1): the packet's source
+	 * address and port. Values a sender wrote into its own Via (RFC 5118
+	 * 4.5 has received=[2001:db8::9:255]) are not ours and not
+	 * reachable. So: the source address; the source port when rport is
+	 * present, else the sent-by port or 5060. maddr is not honoured. */
 	dst->addr = req->src;
-	if (pl_isset(&via->received)) {
-		struct sa rcvd;
-
-		if (!sa_set_pl(&rcvd, &via->received, sa_port(&req->src)))
-			dst->addr = rcvd;
-	}
 	if (via->rport)
-		port = via->rport_val ? via->rport_val : sa_port(&req->src);
+		port = sa_port(&req->src);
 	else
 		port = via->port ? via->port : sip_transp_port(SIP_TRANSP_UDP);
 	sa_set_port(&dst->addr, port);

@@ -656,7 +656,9 @@ out:
 	return err;
 }
 
-/* 18.2.2 and RFC 3581. */
+/* 18.2.2 and RFC 3581: received/rport values are the ones this server
+ * adds (source address and port); values the sender wrote itself
+ * (RFC 5118 4.5) are ignored. */
 TEST(test_tsx_resp_dst)
 {
 	static const struct {
@@ -672,10 +674,13 @@ TEST(test_tsx_resp_dst)
 	     "192.0.2.7:40000"},
 	    {"SIP/2.0/UDP 192.0.2.1:5070;rport=1234;received=192.0.2.8;"
 	     "branch=z9hG4bKa",
-	     SIP_TRANSP_UDP, "192.0.2.8:1234"},
+	     SIP_TRANSP_UDP, "192.0.2.7:40000"},
 	    {"SIP/2.0/UDP 192.0.2.1;received=192.0.2.8;maddr=239.1.1.1;"
 	     "branch=z9hG4bKa",
-	     SIP_TRANSP_UDP, "192.0.2.8:5060"},
+	     SIP_TRANSP_UDP, "192.0.2.7:5060"},
+	    {"SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];"
+	     "branch=z9hG4bKa",
+	     SIP_TRANSP_UDP, "192.0.2.7:5060"},
 	    {"SIP/2.0/TCP 192.0.2.1:5070;branch=z9hG4bKa", SIP_TRANSP_TCP,
 	     "192.0.2.7:40000"},
 	    {"SIP/2.0/TLS 192.0.2.1;rport;branch=z9hG4bKa", SIP_TRANSP_TLS,
