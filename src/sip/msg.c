@@ -17,6 +17,16 @@
  *
  * The same code runs strict (first problem: stop) and lenient (first
  * problem: remember it in pe, go on) for sip_msg_decode_lenient.
+ *
+ * Strictness (RFC 4475 lets a liberal element accept some of these; we
+ * answer 400 instead): exactly one SP between request-line elements, no
+ * headers in the Request-URI, no LWS inside <>, display names quoted or
+ * tokens, Date in rfc1123 form with GMT, Contact values (all of them) and
+ * the top Via well formed, '?' or ',' in an addr-spec URI only inside <>.
+ * What the core answers itself (unknown schemes 416, Require 420, unknown
+ * Content-Type 415...) decodes fine. A CSeq >= 2^31, Max-Forwards > 255,
+ * Expires or Content-Length > 2^32-1 are errors; a Contact expires above
+ * 2^32-1 is clamped (sip_contact_decode).
  */
 
 enum { NINL = 32 };
@@ -611,6 +621,14 @@ static int header_field(struct dctx *c, const char *p, const char *e,
 	return add_value(c, &name, v, e, id, line);
 }
 
+/* A CR that does not end the line [p, nl) (never valid in a header). */
+static bool bare_cr(const char *p, const char *nl)
+{
+	if (nl > p && nl[-1] == '\r')
+		--nl;
+	return memchr(p, '\r', (size_t)(nl - p)) != NULL;
+}
+
 static const char *const missing[] = {
     "Missing Via header",     "Missing From header", "Missing To header",
     "Missing Call-ID header", "Missing CSeq header",
@@ -670,6 +688,12 @@ static int parse(struct dctx *c, const char *p, const char *end, bool stream)
 				p = end;
 				nl = end;
 				break;
+			}
+			if (bare_cr(p, nl)) {
+				err = fail(c, EBADMSG, "Malformed header field",
+				           p);
+				if (err)
+					return err;
 			}
 			p = nl + 1;
 			if (p >= end || (*p != ' ' && *p != '\t'))

@@ -374,6 +374,8 @@ static bool piter_next(struct piter *it, struct pl *name, struct pl *val,
 	return true;
 }
 
+/* The value is returned as written: a quoted-string keeps its quotes,
+ * escapes are not undone. */
 int sip_param_get(const struct pl *params, const char *name, struct pl *val)
 {
 	struct piter it;
@@ -447,10 +449,11 @@ static bool host_eq(const struct sip_uri *a, const struct sip_uri *b)
 		sa[a->host.l] = '\0';
 		memcpy(sb, b->host.p, b->host.l);
 		sb[b->host.l] = '\0';
-		if (inet_pton(AF_INET6, sa, xa) != 1 ||
-		    inet_pton(AF_INET6, sb, xb) != 1)
-			return false;
-		return !memcmp(xa, xb, 16);
+		/* forms inet_pton refuses (leading zeros in an IPv4
+		 * tail) compare as text */
+		if (inet_pton(AF_INET6, sa, xa) == 1 &&
+		    inet_pton(AF_INET6, sb, xb) == 1)
+			return !memcmp(xa, xb, 16);
 	}
 	return !pl_casecmp(&a->host, &b->host);
 }
@@ -614,6 +617,11 @@ bool sip_uri_cmp(const struct sip_uri *a, const struct sip_uri *b)
 
 /* --- printing --- */
 
+/* The user part is unescaped except for octets that cannot stand in a user
+ * part unescaped (NUL, SP, '@', ':', '%' ...), which are printed as %XX
+ * in upper case: URIs equal by 19.1.4 (scheme, user, host, port) print
+ * the same key, and "%00" and "%00%00" stay distinct (RFC 4475 escnull).
+ * Non-SIP schemes are printed as received, scheme in lower case. */
 int sip_uri_aor_print(const struct sip_uri *uri, char *buf, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";

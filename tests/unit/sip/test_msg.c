@@ -971,3 +971,39 @@ TEST(test_sip_auth)
 out:
 	return err;
 }
+
+/* The message is b->b[pos..end): octets before pos are not looked at. */
+TEST(test_sip_msg_buf_pos)
+{
+	static const char data[] = "XXXXOPTIONS sip:a@b SIP/2.0\r\n" HDRS_MIN
+	                           "CSeq: 1 OPTIONS\r\nMax-Forwards: 300\r\n"
+	                           "\r\n";
+	struct sip_msg *msg = NULL;
+	struct buf *b = NULL;
+	struct parse_err pe;
+	int err;
+
+	err = buf_alloc_copy(&b, data, sizeof(data) - 1);
+	TEST_ERR(err);
+	b->pos = 4;
+	err = sip_msg_decode(&msg, b, false, &pe);
+	TEST_ERR_EQ(EBADMSG, err);
+	TEST_STR_EQ("Invalid Max-Forwards", pe.reason);
+	TEST_EQ(strstr(data, "300") - data - 4, pe.off);
+	err = sip_msg_decode_lenient(&msg, b, false, &pe);
+	TEST_ERR(err);
+	TEST_ASSERT(msg->raw.p == (const char *)b->b + 4);
+	TEST_EQ(sizeof(data) - 5, msg->raw.l);
+	TEST_EQ(2, mem_nrefs(b));
+	msg = mem_deref(msg);
+	TEST_EQ(1, mem_nrefs(b));
+	b->pos = b->end;
+	TEST_ERR_EQ(EBADMSG, sip_msg_decode(&msg, b, false, &pe));
+	TEST_ERR_EQ(EINVAL, sip_msg_decode(NULL, b, false, &pe));
+	TEST_ERR_EQ(EINVAL, sip_msg_decode(&msg, NULL, false, &pe));
+	err = 0;
+out:
+	mem_deref(msg);
+	mem_deref(b);
+	return err;
+}
