@@ -618,8 +618,8 @@ void conf_print_doc(FILE *f)
 {
 	if (!f)
 		return;
-	fprintf(f, "| key | default | values | on reload | meaning |\n"
-	           "| --- | --- | --- | --- | --- |\n");
+	fprintf(f, "| key | default | values | meaning |\n"
+	           "| --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < conf_nkeys; i++) {
 		const struct conf_key *k = &conf_keys[i];
 
@@ -646,8 +646,7 @@ void conf_print_doc(FILE *f)
 			fprintf(f, "domain name, repeatable");
 			break;
 		}
-		fprintf(f, " | %s | ",
-		        (k->flags & CONF_RELOAD) ? "applied" : "restart");
+		fprintf(f, " | ");
 		put_cell(f, k->doc);
 		fprintf(f, " |\n");
 	}

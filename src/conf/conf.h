@@ -23,7 +23,6 @@ struct conf {
 	char store[512];          /* "sqlite:impd.db" */
 	char server_name[64];     /* "impd/0.1.0" */
 	char log_level[16];       /* "info" */
-	char admin_socket[256];   /* "" = none */
 
 	/* [tls] */
 	char tls_cert[512];

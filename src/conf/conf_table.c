@@ -62,8 +62,6 @@ const struct conf_key conf_keys[] = {
         "Server and User-Agent header value; empty: no header."),
     STR("log_level", log_level, "info", CONF_RELOAD | CONF_NONEMPTY,
         check_log_level, "One of debug, info, notice, warn, err."),
-    STR("admin_socket", admin_socket, "", 0, NULL,
-        "Path of the admin control socket; empty: none."),
 
     /* tls */
     STR("tls.cert", tls_cert, "", 0, NULL,

@@ -199,8 +199,10 @@ static void reply_bad(struct impd *d, int err, struct sip_msg *msg,
 	if (!msg || !msg->req || sip_msg_is(msg, "ACK"))
 		return;
 	scode = err == ENOTSUP ? 505 : 400;
-	if (sip_resp_encode(&mb, msg, scode, why, NULL, NULL,
-			    "Server: %s\r\n", d->cf.server_name))
+	if (sip_resp_encode(&mb, msg, scode, why, NULL, NULL, "%s%s%s",
+			    d->cf.server_name[0] ? "Server: " : "",
+			    d->cf.server_name,
+			    d->cf.server_name[0] ? "\r\n" : ""))
 		return;
 	sip_resp_dst(&dst, msg);
 	sip_tsxl_send(d->tl, &dst, mb);
@@ -240,6 +242,17 @@ static void signal_handler(int flags, void *arg)
 			log_notice(NULL, "signal %u: shutting down",
 				   si.ssi_signo);
 			loop_stop(d->loop);
+		} else if (si.ssi_signo == SIGHUP) {
+			/* What impctl changes behind our back: domains and
+			 * credentials. Configuration keys need a restart. */
+			int err = dom_reload(d->dom);
+
+			for (uint32_t i = 0; i < d->cf.n_domains; i++)
+				dom_add(d->dom, d->cf.domains[i]);
+			auth_cache_flush(d->auth);
+			log_notice(NULL, "SIGHUP: domains reloaded (%s), "
+					 "credential cache flushed",
+				   err ? err_str(err) : "ok");
 		}
 	}
 }
@@ -252,6 +265,7 @@ static int setup_signals(struct impd *d)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return errno;
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

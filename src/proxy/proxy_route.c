@@ -421,66 +421,6 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 	return 0;
 }
 
-/* Our top Via copied with received/rport filled (RFC 3261 18.2.1, RFC
- * 3581 4). */
-static int via_write(struct buf *mb, const struct sip_msg *msg,
-                     const struct sip_hdr *h)
-{
-	struct parse_err pe;
-	struct sip_via v;
-	char ip[64];
-	struct pl rest, prefix;
-	bool fill_rport;
-	int err;
-
-	if (sip_via_decode(&v, &h->val, &pe) || !sa_isset(&msg->src) ||
-	    sa_ntop(&msg->src, ip, sizeof(ip)))
-		return sip_hdr_encode(mb, h);
-	fill_rport = v.rport && !v.rport_val;
-	if (!v.rport && !pl_strcmp(&v.host, ip))
-		return sip_hdr_encode(mb, h);
-
-	prefix = h->val;
-	rest = PL("");
-	if (v.params.p && v.params.p >= h->val.p &&
-	    v.params.p <= h->val.p + h->val.l) {
-		prefix.l = (size_t)(v.params.p - h->val.p);
-		rest = v.params;
-	}
-	err = buf_printf(mb, "Via: %.*s", PL_PRINT(&prefix));
-	while (!err && rest.l) {
-		const char *semi;
-		struct pl prm, name;
-		const char *eq;
-
-		if (rest.p[0] == ';') {
-			rest.p++;
-			rest.l--;
-		}
-		semi = pl_strchr(&rest, ';');
-		prm.p = rest.p;
-		prm.l = semi ? (size_t)(semi - rest.p) : rest.l;
-		rest.p += prm.l;
-		rest.l -= prm.l;
-		pl_trim(&prm);
-		if (!prm.l)
-			continue;
-		eq = pl_strchr(&prm, '=');
-		name.p = prm.p;
-		name.l = eq ? (size_t)(eq - prm.p) : prm.l;
-		pl_trim(&name);
-		if (!pl_strcasecmp(&name, "received"))
-			continue;
-		if (fill_rport && !pl_strcasecmp(&name, "rport"))
-			err = buf_printf(mb, ";rport=%u", sa_port(&msg->src));
-		else
-			err = buf_printf(mb, ";%.*s", PL_PRINT(&prm));
-	}
-	if (!err)
-		err = buf_printf(mb, ";received=%s\r\n", ip);
-	return err;
-}
-
 static int rr_write(struct buf *mb, enum sip_transp tp, const struct sa *a)
 {
 	char s[64];
@@ -595,7 +535,7 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 		case SIP_HDR_VIA:
 			if (first_via) {
 				first_via = false;
-				err = via_write(mb, msg, h);
+				err = sip_via_encode_rx(mb, msg, h);
 				continue;
 			}
 			break;

@@ -58,6 +58,66 @@ int sip_hdr_encode(struct buf *mb, const struct sip_hdr *h)
 	return err ? err : buf_write(mb, "\r\n", 2);
 }
 
+/* The top Via as received, with received/rport filled in from the packet
+ * source (RFC 3261 18.2.1, RFC 3581 4). */
+int sip_via_encode_rx(struct buf *mb, const struct sip_msg *msg,
+                      const struct sip_hdr *h)
+{
+	struct parse_err pe;
+	struct sip_via v;
+	char ip[64];
+	struct pl rest, prefix;
+	bool fill_rport;
+	int err;
+
+	if (sip_via_decode(&v, &h->val, &pe) || !sa_isset(&msg->src) ||
+	    sa_ntop(&msg->src, ip, sizeof(ip)))
+		return sip_hdr_encode(mb, h);
+	fill_rport = v.rport && !v.rport_val;
+	if (!v.rport && !pl_strcmp(&v.host, ip))
+		return sip_hdr_encode(mb, h);
+
+	prefix = h->val;
+	rest = PL("");
+	if (v.params.p && v.params.p >= h->val.p &&
+	    v.params.p <= h->val.p + h->val.l) {
+		prefix.l = (size_t)(v.params.p - h->val.p);
+		rest = v.params;
+	}
+	err = buf_printf(mb, "Via: %.*s", PL_PRINT(&prefix));
+	while (!err && rest.l) {
+		const char *semi;
+		struct pl prm, name;
+		const char *eq;
+
+		if (rest.p[0] == ';') {
+			rest.p++;
+			rest.l--;
+		}
+		semi = pl_strchr(&rest, ';');
+		prm.p = rest.p;
+		prm.l = semi ? (size_t)(semi - rest.p) : rest.l;
+		rest.p += prm.l;
+		rest.l -= prm.l;
+		pl_trim(&prm);
+		if (!prm.l)
+			continue;
+		eq = pl_strchr(&prm, '=');
+		name.p = prm.p;
+		name.l = eq ? (size_t)(eq - prm.p) : prm.l;
+		pl_trim(&name);
+		if (!pl_strcasecmp(&name, "received"))
+			continue;
+		if (fill_rport && !pl_strcasecmp(&name, "rport"))
+			err = buf_printf(mb, ";rport=%u", sa_port(&msg->src));
+		else
+			err = buf_printf(mb, ";%.*s", PL_PRINT(&prm));
+	}
+	if (!err)
+		err = buf_printf(mb, ";received=%s\r\n", ip);
+	return err;
+}
+
 int sip_resp_encode(struct buf **mbp, const struct sip_msg *req, uint16_t scode,
                     const char *reason, const char *totag,
                     const struct pl *body, const char *fmt, ...)
@@ -66,6 +126,7 @@ int sip_resp_encode(struct buf **mbp, const struct sip_msg *req, uint16_t scode,
 	                     *cseq = NULL;
 	struct buf *mb = NULL;
 	size_t blen = body && body->p ? body->l : 0;
+	bool first_via = true;
 	int err;
 
 	if (!mbp || !req || scode < 100 || scode > 699)
@@ -83,7 +144,9 @@ int sip_resp_encode(struct buf **mbp, const struct sip_msg *req, uint16_t scode,
 
 		switch (h->id) {
 		case SIP_HDR_VIA:
-			err = write_hdr(mb, "Via", &h->val);
+			err = first_via ? sip_via_encode_rx(mb, req, h)
+			                : write_hdr(mb, "Via", &h->val);
+			first_via = false;
 			if (err)
 				goto out;
 			break;

@@ -334,6 +334,7 @@ int sip_frame(const uint8_t *p, size_t n, size_t *scanned, size_t *len,
 /* Print one header: "Name: value\r\n" using the canonical name. */
 int sip_hdr_encode(struct buf *mb, const struct sip_hdr *h);
 /* Build a response to req: status line, all Vias of req in order, From,
+ * (the top one with received/rport filled: sip_via_encode_rx),
  * To (adding ;tag=totag if To has none and totag is non-NULL), Call-ID,
  * CSeq, then the extra headers in fmt (each ending "\r\n"; may be NULL),
  * Content-Length, and body (may be NULL). reason NULL = default phrase.
@@ -342,6 +343,11 @@ int sip_resp_encode(struct buf **mbp, const struct sip_msg *req,
 		    uint16_t scode, const char *reason, const char *totag,
 		    const struct pl *body, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* Print Via header h of msg (the top one, as received) with received and
+ * rport filled in from msg->src (RFC 3261 18.2.1, RFC 3581 4); copied
+ * unchanged when they would add nothing or msg->src is not set. */
+int sip_via_encode_rx(struct buf *mb, const struct sip_msg *msg,
+		      const struct sip_hdr *h);
 /* Default reason phrase for a status code ("Not Found"). */
 const char *sip_reason(uint16_t scode);
 

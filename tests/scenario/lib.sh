@@ -4,9 +4,11 @@
 #	. "$(dirname "$0")/../lib.sh"
 #	scn_init
 #	SIP_PORT=$(free_port)
-#	add_domain example.com; add_user alice secret
+#	add_domain "$DOMAIN"; add_user alice secret
 #	start_impd_default
-#	run_sipp uac "$SCN_DIR/uac.xml" ... || fail "uac: sipp exited $?"
+#	run_sipp uac "$SCN_DIR/uac.xml" -p "$(free_port)" -m 1 ... \
+#		"127.0.0.1:$SIP_PORT"
+#	sipp_ok uac $?
 #	stop_impd
 #	pass
 #
@@ -20,6 +22,8 @@
 #	SIPP, STUNNEL, BARESIP	tools (default from PATH)
 #	SIP_TORTURE_DIR	conformance kit (default ../shared/conformance/...)
 #	IMPD_LOG_LEVEL	impd --log-level (default debug)
+#	IMPD_MD5_ONLY	extra impd arguments of start_impd_default (default
+#			"--set auth.sha256=no", see there)
 #	SCN_KEEP=1	keep the temporary directory even on success
 #	SCN_VERBOSE=1	progress notes on stderr
 
@@ -54,7 +58,6 @@ IMPD_LOG_LEVEL=${IMPD_LOG_LEVEL:-debug}
 DOMAIN=example.com
 
 SCN_PIDS=""		# every background process we started
-SCN_PORTS=""		# every port handed out, never handed out twice
 SCN_SIPP_LABELS=""	# for the failure report
 SCN_DONE=0
 IMPD_PID=""
@@ -68,10 +71,19 @@ scn_init() {
 		{ echo "FAIL $SCN_NAME: mktemp failed"; exit 1; }
 	: >"$T/notes"
 	trap scn_cleanup EXIT
-	trap 'fail "interrupted"' INT TERM HUP
+	trap 'fail "$(cat "$T/abort" 2>/dev/null || echo interrupted)"' \
+		INT TERM HUP
 	[ -x "$IMPD" ] || fail "impd not built ($IMPD)"
 	[ -x "$IMPCTL" ] || fail "impctl not built ($IMPCTL)"
 	need "$PYTHON" python3
+}
+
+# abort REASON: fail() from anywhere, a $(...) subshell included: the
+# reason goes to $T/abort and the main shell gets SIGTERM.
+abort() {
+	echo "$*" >"$T/abort"
+	kill -TERM $$
+	exit 1
 }
 
 # need TOOL PACKAGE: fail unless TOOL is installed.
@@ -158,8 +170,7 @@ fail() {
 			echo "# --- sipp $l output (matching lines) ---"
 			grep -v 'errors (send' "$f" |
 				grep -iE 'error|fatal|unable|usage|unknown' |
-				tail -n 10 |
-				sed 's/^/# /'
+				tail -n 10 | awk '{ print "# " $0 }'
 		fi
 	done
 	if [ -n "$T" ] && [ -s "$T/extra.diag" ]; then
@@ -182,26 +193,32 @@ diag() {
 # ports
 
 # free_port: a port on 127.0.0.1 that is free for both UDP and TCP right
-# now, outside the kernel's ephemeral range and never one handed out before
-# in this scenario. 5060 and the ports the conformance kit listens on are
-# never chosen.
+# now, outside the kernel's ephemeral range and never handed out before in
+# this scenario (the ports handed out are kept in $T/ports, so that this
+# works from $(...) too). 5060 and the ports the conformance kit listens on
+# are never chosen. free_port pair: a port P with P+1 free as well (both
+# are taken).
 free_port() {
-	local p
-	p=$("$PYTHON" - $SCN_PORTS <<'EOF'
+	"$PYTHON" - "$T/ports" "${1:-}" <<'EOF' || abort "no free port found"
 import random, socket, sys
-taken = {int(a) for a in sys.argv[1:]}
+path, pair = sys.argv[1], sys.argv[2] == 'pair'
+try:
+    with open(path) as f:
+        taken = {int(a) for a in f.read().split()}
+except OSError:
+    taken = set()
 lo, hi = 20000, 32000
 try:
     with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
-        eph = int(f.read().split()[0])
-    hi = min(hi, eph - 1)
+        hi = min(hi, int(f.read().split()[0]) - 2)
 except (OSError, ValueError, IndexError):
     pass
-rnd = random.SystemRandom()
-for _ in range(500):
-    p = rnd.randint(lo, hi)
-    if p in taken or p in (5050, 5060, 5061, 5070, 5080, 6050, 19823):
-        continue
+avoid = {5050, 5060, 5061, 5070, 5080, 6050, 19823}
+
+
+def free(p):
+    if p in taken or p in avoid:
+        return False
     socks = []
     try:
         for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
@@ -209,31 +226,49 @@ for _ in range(500):
             socks.append(s)
             s.bind(('127.0.0.1', p))
     except OSError:
-        continue
+        return False
     finally:
         for s in socks:
             s.close()
-    print(p)
-    sys.exit(0)
+    return True
+
+
+rnd = random.SystemRandom()
+for _ in range(1000):
+    p = rnd.randint(lo, hi)
+    if free(p) and (not pair or free(p + 1)):
+        with open(path, 'a') as f:
+            f.write('%d %d\n' % (p, p + 1) if pair else '%d\n' % p)
+        print(p)
+        sys.exit(0)
 sys.exit(1)
 EOF
-) || fail "no free port found"
-	SCN_PORTS="$SCN_PORTS $p"
-	echo "$p"
+}
+
+# listening PROTO PORT: true when something has 127.0.0.1:PORT bound (UDP)
+# or listens on it (TCP). ss (iproute2) when there, else a bind test.
+listening() {
+	local opt=-Hltn
+	[ "$1" = udp ] && opt=-Hlun
+	if command -v ss >/dev/null 2>&1; then
+		ss $opt "sport = :$2" 2>/dev/null | grep -q .
+		return
+	fi
+	! "$PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET,
+                  socket.SOCK_DGRAM if sys.argv[1] == "udp"
+                  else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", int(sys.argv[2])))
+' "$1" "$2" 2>/dev/null
 }
 
 # wait_listen PROTO PORT [SECONDS]: wait until something listens on
 # 127.0.0.1:PORT (PROTO udp or tcp).
 wait_listen() {
-	local proto=$1 port=$2 n=$(( ${3:-5} * 20 )) opt
-	case $proto in
-	udp) opt=-Hlun ;;
-	*) opt=-Hltn ;;
-	esac
+	local n=$(( ${3:-5} * 20 ))
 	while [ $n -gt 0 ]; do
-		if ss $opt "sport = :$port" 2>/dev/null | grep -q .; then
-			return 0
-		fi
+		listening "$1" "$2" && return 0
 		sleep 0.05
 		n=$((n - 1))
 	done
@@ -312,11 +347,18 @@ start_impd() {
 }
 
 # start_impd_default [ARGS...]: UDP and TCP on $SIP_PORT, example.com, the
-# scenario's store, plus ARGS.
+# scenario's store, MD5 challenges only, plus ARGS.
+# Why MD5 only: impd offers SHA-256 first and MD5 second (RFC 8760 3), and
+# sipp 3.6.1 answers only the first challenge of a response and only with
+# MD5 ("createAuthHeader: authentication must use MD5"). register_digest
+# checks the two-challenge default separately.
+IMPD_MD5_ONLY=${IMPD_MD5_ONLY---set auth.sha256=no}
 start_impd_default() {
+	# shellcheck disable=SC2086
 	start_impd --listen "udp:127.0.0.1:$SIP_PORT" \
 		--listen "tcp:127.0.0.1:$SIP_PORT" --domain "$DOMAIN" \
-		--store "sqlite:$T/impd.db" --log-level "$IMPD_LOG_LEVEL" "$@"
+		--store "sqlite:$T/impd.db" --log-level "$IMPD_LOG_LEVEL" \
+		$IMPD_MD5_ONLY "$@"
 }
 
 # stop_impd: SIGTERM; fails the scenario if impd needs SIGKILL (5 s) or
@@ -417,22 +459,26 @@ sipp_ok() {
 	esac
 }
 
-# register USER PORT [Q [TRANSPORT-ARGS...]]: register USER@example.com with
+# register USER PORT [Q [SIPP-ARGS...]]: register USER@example.com with
 # contact 127.0.0.1:PORT through a throw-away sipp (common/register.xml),
-# digest password "secret" unless $REG_PASS is set. The contact's host:port
-# and parameters can be overridden with $REG_CONTACT, the server address with
-# $REG_SERVER, and the Via transport with $REG_VIA. Waits until
-# impctl lists the binding.
+# digest password "secret" unless $REG_PASS is set. The REGISTER is sent
+# from PORT itself, as a phone does (the phone's sipp starts on PORT once
+# this one is done), unless $REG_SRC_PORT names another port. The contact's
+# host:port and parameters can be overridden with $REG_CONTACT, the server
+# address with $REG_SERVER, and the Via transport with $REG_VIA. Waits
+# until impctl lists the binding.
 register() {
 	local user=$1 port=$2 q=${3:-1.0} label
 	shift 2
 	[ $# -gt 0 ] && shift
 	label=reg_${user}_$port
 	run_sipp "$label" "$SCN_COMMON/register.xml" \
-		-p "$(free_port)" -m 1 -key user "$user" -key domain "$DOMAIN" \
+		-p "${REG_SRC_PORT:-$port}" -m 1 \
+		-key user "$user" -key domain "$DOMAIN" \
 		-key contact "${REG_CONTACT:-127.0.0.1:$port}" -key q "$q" \
 		-key expires "${REG_EXPIRES:-600}" -key via_tp "${REG_VIA:-UDP}" \
-		-au "$user" -ap "${REG_PASS:-secret}" "$@" \
+		-auth_uri "$DOMAIN" -au "$user" -ap "${REG_PASS:-secret}" \
+		"$@" \
 		"${REG_SERVER:-127.0.0.1:$SIP_PORT}"
 	sipp_ok "$label" $?
 	wait_reg "$user@$DOMAIN" "${REG_CONTACT:-127.0.0.1:$port}" 5 ||

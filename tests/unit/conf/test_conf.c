@@ -91,7 +91,6 @@ TEST(test_conf_defaults)
 	TEST_STR_EQ("sqlite:impd.db", cf.store);
 	TEST_STR_EQ("impd/0.1.0", cf.server_name);
 	TEST_STR_EQ("info", cf.log_level);
-	TEST_STR_EQ("", cf.admin_socket);
 	TEST_STR_EQ("", cf.tls_cert);
 	TEST_ASSERT(!cf.tls_verify_client && cf.tls_verify_server);
 	TEST_EQ(65535, cf.max_msg);
@@ -170,7 +169,6 @@ TEST(test_conf_full_file)
 	TEST_STR_EQ("sqlite:/var/lib/impd/impd.db", cf.store);
 	TEST_STR_EQ("impd test # not a comment", cf.server_name);
 	TEST_STR_EQ("debug", cf.log_level);
-	TEST_STR_EQ("", cf.admin_socket);
 	TEST_STR_EQ("cert.pem", cf.tls_cert);
 	TEST_STR_EQ("key.pem", cf.tls_key);
 	TEST_STR_EQ("ca.pem", cf.tls_ca);
@@ -227,7 +225,7 @@ TEST(test_conf_syntax)
 	           "# comment\r\n\r\n   \t\r\n  # indented comment\n"
 	           "SIP.T1_MS\t250   # a comment\r\n"
 	           "server_name  my server  \n"
-	           "admin_socket run#not-a-comment\n"
+	           "tls.ca run#not-a-comment\n"
 	           "tls.cert \"a \\\"quoted\\\" \\\\ name\"  # c\n"
 	           "tls.key \"\"\n"
 	           "log_level warn",
@@ -235,7 +233,7 @@ TEST(test_conf_syntax)
 	TEST_ERR(err);
 	TEST_EQ(250, cf.t1_ms);
 	TEST_STR_EQ("my server", cf.server_name);
-	TEST_STR_EQ("run#not-a-comment", cf.admin_socket);
+	TEST_STR_EQ("run#not-a-comment", cf.tls_ca);
 	TEST_STR_EQ("a \"quoted\" \\ name", cf.tls_cert);
 	TEST_STR_EQ("", cf.tls_key);
 	TEST_STR_EQ("warn", cf.log_level);
@@ -598,7 +596,7 @@ TEST(test_conf_print_doc)
 		TEST_ASSERT(strstr(out, k));
 	}
 	TEST_ASSERT(
-	    strstr(out, "| `sip.t1_ms` | `500` | 10..10000 | restart |"));
+	    strstr(out, "| `sip.t1_ms` | `500` | 10..10000 | "));
 	TEST_ASSERT(strstr(out, "udp\\|tcp\\|tls"));
 out:
 	free(out);

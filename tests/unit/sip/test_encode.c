@@ -5,6 +5,7 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "base/sa.h"
 #include "sip/msg.h"
 #include "test.h"
 
@@ -251,5 +252,57 @@ TEST(test_sip_reason_transp)
 	TEST_ASSERT(sip_transp_reliable(SIP_TRANSP_TLS));
 	TEST_ASSERT(!sip_transp_reliable(SIP_TRANSP_UDP));
 out:
+	return err;
+}
+
+/* RFC 3261 18.2.1 / RFC 3581 4: the top Via of a response carries the
+ * source address (received) and port (rport) of the request; lower Vias
+ * and requests without a known source are copied as they are. */
+TEST(test_sip_resp_encode_received_rport)
+{
+	static const char req[] =
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKr1\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKr0\r\n"
+		"From: <sip:a@example.com>;tag=1\r\n"
+		"To: <sip:a@example.com>\r\n"
+		"Call-ID: rr1\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sip_msg *msg = NULL, *rsp = NULL;
+	struct buf *mb = NULL;
+	const struct sip_hdr *h;
+	int err;
+
+	err = dec_bytes(&msg, req, sizeof(req) - 1);
+	TEST_ERR(err);
+
+	/* no source known: unchanged */
+	err = sip_resp_encode(&mb, msg, 200, NULL, "t", NULL, NULL);
+	TEST_ERR(err);
+	err = sip_msg_decode(&rsp, mb, false, NULL);
+	TEST_ERR(err);
+	TEST_ASSERT(!rsp->via.rport_val && !pl_isset(&rsp->via.received));
+	rsp = mem_deref(rsp);
+	mb = mem_deref(mb);
+
+	err = sa_set_str(&msg->src, "192.0.2.7", 40000);
+	TEST_ERR(err);
+	err = sip_resp_encode(&mb, msg, 200, NULL, "t", NULL, NULL);
+	TEST_ERR(err);
+	err = sip_msg_decode(&rsp, mb, false, NULL);
+	TEST_ERR(err);
+	TEST_EQ(40000, rsp->via.rport_val);
+	TEST_PL_EQ("192.0.2.7", &rsp->via.received);
+	TEST_PL_EQ("z9hG4bKr1", &rsp->via.branch);
+	h = sip_msg_hdr(rsp, SIP_HDR_VIA);
+	TEST_ASSERT(h != NULL);
+	h = sip_msg_hdr_next(rsp, h);
+	TEST_ASSERT(h != NULL);
+	TEST_PL_EQ("SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKr0", &h->val);
+out:
+	mem_deref(rsp);
+	mem_deref(mb);
+	mem_deref(msg);
 	return err;
 }
