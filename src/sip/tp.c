@@ -127,8 +127,13 @@ void tp_deliver(struct sip_tp *tp, struct buf *b, enum sip_transp t,
 			          pe.reason ? pe.reason : err_str(err));
 			goto out;
 		}
-		tp_log_rl(tp, LOG_LVL_NOTICE, &lctx, "bad request: %s",
-		          pe.reason ? pe.reason : err_str(err));
+		if (err == ENOMEM) {
+			/* not the sender's fault: no 400 */
+			tp_log_rl(tp, LOG_LVL_WARN, &lctx,
+			          "request dropped: out of memory");
+			goto out;
+		}
+		/* The receiver answers and logs the rejection. */
 		if (sip_msg_decode_lenient(&msg, b, stream, &pe2))
 			msg = NULL;
 		if (!pe.reason)
