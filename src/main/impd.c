@@ -438,6 +438,7 @@ static int impd_start(struct impd *d)
 	if (err)
 		return err;
 	proxy_set_lenient(d->px, cf->lenient);
+	proxy_set_store(d->px, d->store);
 
 	err = setup_listeners(d, listening, sizeof(listening));
 	if (err)

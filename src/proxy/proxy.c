@@ -6,8 +6,10 @@
 #include "../base/mem.h"
 #include "../base/util.h"
 #include "../sip/tsx.h"
+#include "../store/store.h"
 #include "auth.h"
 #include "domain.h"
+#include "location.h"
 #include "proxy_int.h"
 #include "registrar.h"
 
@@ -79,6 +81,14 @@ void proxy_set_lenient(struct proxy *p, bool lenient)
 {
 	if (p)
 		p->lenient = lenient;
+}
+
+int proxy_set_store(struct proxy *p, struct store *st)
+{
+	if (!p)
+		return EINVAL;
+	p->store = st;
+	return 0;
 }
 
 int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
@@ -265,7 +275,6 @@ static bool validate_fields(struct pxreq *r)
 	return false;
 }
 
-
 /* The request now belongs to a service (registrar, presence ...) that took
  * its own reference to the server transaction and answers later: drop
  * ours without ending the transaction, and stop hearing about it. */
@@ -279,12 +288,60 @@ static void handoff(struct pxreq *r)
 	proxy_pxreq_end(r);
 }
 
+/* The user directory answered for a local AoR without binding. The store
+ * held our reference meanwhile; a CANCEL, the end of the transaction or
+ * of the proxy may have come first, and then there is nothing to do. */
+static void user_got(int err, const struct store_user *u, void *arg)
+{
+	struct pxreq *r = arg;
+
+	if (!r->p || r->ended)
+		return;
+	if (r->final_sent) {
+		proxy_pxreq_end(r);
+		return;
+	}
+	if (err == ENOENT || (!err && !u->enabled)) {
+		/* a disabled user is not told apart from a missing one */
+		log_debug(&r->lctx, "%.*s: %s user", PL_PRINT(&r->rc.ruri),
+		          err ? "unknown" : "disabled");
+		finish(r, 404, NULL, NULL);
+	} else if (err) {
+		log_warn(&r->lctx, "user lookup: %s", err_str(err));
+		finish(r, 500, NULL, "Retry-After: 5\r\n");
+	} else {
+		finish(r, 480, NULL, NULL);
+	}
+}
+
+/* A local AoR has no binding: 404 or 480 depends on whether the user
+ * exists, which the store tells us later (user_got). */
+static void user_lookup(struct pxreq *r)
+{
+	char aor[512], *at;
+	int err;
+
+	at = loc_aor_print(&r->rc.uri, aor, sizeof(aor)) ? NULL
+	                                                 : strrchr(aor, '@');
+	if (!at) {
+		finish(r, 404, NULL, NULL);
+		return;
+	}
+	*at = '\0';
+	err = store_user_get_async(r->p->store, aor, at + 1, user_got, r);
+	if (err) {
+		log_warn(&r->lctx, "user lookup: %s", err_str(err));
+		finish(r, 500, NULL, "Retry-After: 5\r\n");
+	}
+}
+
 static void route_on(struct pxreq *r)
 {
 	struct proxy *p = r->p;
 	const struct sip_msg *msg = r->msg;
 	const char *reason;
 	uint16_t scode;
+	bool unbound;
 	int err;
 
 	/* Services for local AoRs (presence, IM) */
@@ -303,11 +360,15 @@ static void route_on(struct pxreq *r)
 
 	err = proxy_branch_hash(r->hash, p, msg, &msg->via);
 	if (!err)
-		err =
-		    proxy_targets(&r->targets, &scode, &reason, p, msg, &r->rc);
+		err = proxy_targets(&r->targets, &scode, &reason, &unbound, p,
+		                    msg, &r->rc);
 	if (err) {
 		log_warn(&r->lctx, "target set: %s", err_str(err));
 		finish(r, 500, NULL, NULL);
+		return;
+	}
+	if (scode == 480 && unbound && p->store) {
+		user_lookup(r);
 		return;
 	}
 	if (scode) {
@@ -544,7 +605,7 @@ static void ack_recv(struct proxy *p, struct sip_msg *msg)
 		log_info(&lctx, "ACK dropped: relaying denied");
 		return;
 	}
-	err = proxy_targets(&tl, &scode, &reason, p, msg, &rc);
+	err = proxy_targets(&tl, &scode, &reason, NULL, p, msg, &rc);
 	if (err || scode || !list_head(&tl)) {
 		log_info(&lctx, "ACK dropped: no target (%u %s)", scode,
 		         err ? err_str(err) : "");

@@ -49,4 +49,12 @@ int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
  * Subscription-State are logged and accepted instead of rejected. */
 void proxy_set_lenient(struct proxy *p, bool lenient);
 
+/* added by proxy: the user directory (borrowed: the daemon owns it and
+ * frees it after the proxy). A Request-URI in a local domain with no
+ * binding is then looked up asynchronously: 404 when the user does not
+ * exist or is disabled, 480 when it exists, 500 (Retry-After) when the
+ * store fails. Without a store (NULL) such requests get 480. EINVAL. */
+struct store;
+int proxy_set_store(struct proxy *p, struct store *st);
+
 #endif

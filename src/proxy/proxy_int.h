@@ -36,6 +36,7 @@ struct proxy {
 	struct dom *dom;
 	struct auth *auth;
 	struct registrar *reg;
+	struct store *store; /* borrowed, or NULL: user directory */
 	struct list localhl; /* struct localh */
 	struct list reqs;    /* struct pxreq in progress (one ref each) */
 	bool lenient;        /* accept requests missing From tag/Event */
@@ -112,7 +113,7 @@ int proxy_route_pre(struct rctx *rc, const struct proxy *p,
 int proxy_uri_dst(struct sip_dst *dst, const struct sip_uri *uri);
 int proxy_pl_dst(struct sip_dst *dst, const struct pl *val);
 int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
-                  struct proxy *p, const struct sip_msg *msg,
+                  bool *unbound, struct proxy *p, const struct sip_msg *msg,
                   const struct rctx *rc);
 int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
                      const struct sip_msg *msg, const struct rctx *rc,

@@ -336,17 +336,23 @@ out:
 /*
  * 16.5: the target set. 0 with targets appended to tl, or 0 with *scode
  * (and *reason) set when the request is to be answered here; errno on
- * failure (ENOMEM).
+ * failure (ENOMEM). *unbound (may be NULL) is set with *scode 480 when a
+ * local AoR (or GRUU) has no binding at all: whether its user exists is
+ * then for the caller to find out (404 or 480).
  */
 int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
-                  struct proxy *p, const struct sip_msg *msg,
+                  bool *unbound, struct proxy *p, const struct sip_msg *msg,
                   const struct rctx *rc)
 {
 	struct target *t;
+	bool dummy;
 	int err;
 
+	if (!unbound)
+		unbound = &dummy;
 	*scode = 0;
 	*reason = NULL;
+	*unbound = false;
 
 	/* Pre-loaded or dialog route: the Request-URI stays. */
 	if (rc->first) {
@@ -374,6 +380,7 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 
 			if (!b) {
 				*scode = 480;
+				*unbound = true;
 				return 0;
 			}
 			err = binding_target(tl, b);
@@ -394,8 +401,10 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 				return err;
 			n++;
 		}
-		if (!n)
+		if (!n) {
 			*scode = 480;
+			*unbound = !list_head(bl);
+		}
 		return 0;
 	}
 

@@ -1,4 +1,5 @@
 /* tests/unit/proxy/test_proxy.c - proxy checks and routing (RFC 3261 16) */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +110,8 @@ out:
 	return err;
 }
 
+/* Unknown local user 404 (480 without a user directory), tel: 404, a
+ * foreign name 503 (no DNS). */
 TEST(test_proxy_not_found)
 {
 	struct pfix f;
@@ -119,15 +122,22 @@ TEST(test_proxy_not_found)
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "INVITE", "sip:carol@example.com", "z9hG4bKn1", ALICE,
 	              NULL, NULL, 70, NULL));
-	PT_EQ(1, pt_count(&f, "SIP/2.0 480 ", CALLER));
+	PT_EQ(1, pt_count(&f, "SIP/2.0 404 Not Found", CALLER));
 	PT_ERR(pt_req(&f, "MESSAGE", "tel:+15551234", "z9hG4bKn2", LALICE,
 	              "sip:x@example.com", NULL, 70, NULL));
-	PT_EQ(1, pt_count(&f, "SIP/2.0 404 ", CALLER));
+	PT_EQ(1, pt_count(&f, "SIP/2.0 404 No route for tel URI", CALLER));
 	PT_ERR(pt_req(&f, "MESSAGE", "sip:bob@biloxi.invalid", "z9hG4bKn3",
 	              LALICE, NULL, NULL, 70, NULL));
 	i = pt_find(&f, 0, "SIP/2.0 503 DNS not available", CALLER);
 	PT_ASSERT(i >= 0);
-	PT_EQ(3, pt_n(&f) - 1); /* and the 100 of the INVITE */
+	/* without a user directory the proxy cannot tell: 480 */
+	err = proxy_set_store(f.p, NULL);
+	TEST_ERR(err);
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:carol@example.com", "z9hG4bKn4",
+	              ALICE, NULL, NULL, 70, NULL));
+	PT_EQ(1, pt_count(&f, "SIP/2.0 480 ", CALLER));
+	PT_EQ(4, pt_n(&f) - 1); /* and the 100 of the INVITE */
+	TEST_ERR_EQ(EINVAL, proxy_set_store(NULL, f.st));
 out:
 	pfix_close(&f);
 	return err;

@@ -127,6 +127,8 @@ int pfix_init(struct pfix *f, const struct proxy_conf *cf,
 	if (!err)
 		err = proxy_alloc(&f->p, cf ? cf : &defcf, f->tl, f->loc,
 		                  f->dom, f->auth, f->reg);
+	if (!err)
+		err = proxy_set_store(f->p, f->st);
 	return err;
 }
 

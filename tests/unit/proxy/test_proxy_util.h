@@ -81,7 +81,8 @@ extern uint32_t pt_starts;
 	} while (0)
 
 /* cf NULL: defaults (no auth). users: "alice" etc. in example.com with
- * password "secret" (auth module enabled when n_users > 0). */
+ * password "secret" (auth module enabled when n_users > 0). The proxy gets
+ * f->st as its user directory (proxy_set_store). */
 int pfix_init(struct pfix *f, const struct proxy_conf *cf,
               const struct pt_binding *b, uint32_t nb, const char *const *users,
               uint32_t n_users, bool registrar);
