@@ -293,9 +293,59 @@ static uint32_t split_list(struct pl *out, uint32_t max, const char *s)
 	return n;
 }
 
-static int binding_target(struct list *tl, const struct loc_binding *b)
+/* Addresses that cannot be reached from outside their own network: a
+ * Contact with one of these, registered from somewhere else, is behind
+ * NAT. */
+static bool sa_is_private(const struct sa *a)
+{
+	if (sa_af(a) == AF_INET) {
+		uint32_t ip = ntohl(a->u.in.sin_addr.s_addr);
+
+		return (ip >> 24) == 10 || (ip >> 20) == 0xac1 ||
+		       (ip >> 16) == 0xc0a8 || (ip >> 22) == 0x191 ||
+		       (ip >> 16) == 0xa9fe;
+	}
+	if (sa_af(a) == AF_INET6) {
+		const uint8_t *b = a->u.in6.sin6_addr.s6_addr;
+
+		return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe &&
+		                                 (b[1] & 0xc0) == 0x80);
+	}
+	return false;
+}
+
+static bool flow_alive(const struct proxy *p, enum sip_transp tp,
+                       const struct sa *addr)
+{
+	const struct sip_tp_ops *ops;
+	void *ctx;
+
+	if (!p->tl || !sip_transp_reliable(tp))
+		return false;
+	ops = sip_tsxl_tp_ops(p->tl, &ctx);
+	return ops && ops->flow_alive && ops->flow_alive(ctx, tp, addr);
+}
+
+/*
+ * Where a request for binding b goes (RFC 3261 16.5/16.6, RFC 3327,
+ * RFC 5626), in this order:
+ * 1. the first Path value, when the REGISTER came through proxies;
+ * 2. the client's own stream connection while it is open (CORE-13: no new
+ *    connection to the client's listening port is needed);
+ * 3. an RFC 5626 flow (instance and reg-id): the address it registered
+ *    from;
+ * 4. UDP behind NAT (the Contact's address is private and differs from
+ *    the source of the REGISTER): the source address;
+ * 5. otherwise the Contact URI itself.
+ */
+static int binding_target(struct list *tl, const struct proxy *p,
+                          const struct loc_binding *b)
 {
 	struct target *t = target_new(tl, b->q);
+	bool have_rx = b->rx_tp != SIP_TRANSP_NONE && sa_isset(&b->rx_addr);
+	struct sip_uri u;
+	struct parse_err pe;
+	struct pl cu;
 	int err;
 
 	if (!t)
@@ -305,28 +355,35 @@ static int binding_target(struct list *tl, const struct loc_binding *b)
 		err = mem_strdup(&t->path, b->path);
 	if (err)
 		goto out;
-	if (b->rx_tp != SIP_TRANSP_NONE && sa_isset(&b->rx_addr)) {
-		t->dst.tp = b->rx_tp;
-		t->dst.addr = b->rx_addr;
-	} else if (t->path) {
+	if (t->path) {
 		struct pl v[1];
 
-		if (!split_list(v, 1, t->path) || proxy_pl_dst(&t->dst, v)) {
+		if (!split_list(v, 1, t->path) || proxy_pl_dst(&t->dst, v))
 			err = EHOSTUNREACH;
-			goto out;
-		}
-	} else {
-		struct sip_uri u;
-		struct parse_err pe;
-		struct pl cu;
-
-		pl_set_str(&cu, t->ruri);
-		if (sip_uri_decode(&u, &cu, &pe) ||
-		    proxy_uri_dst(&t->dst, &u)) {
-			err = EHOSTUNREACH;
-			goto out;
-		}
+		goto out;
 	}
+	if (have_rx && (flow_alive(p, b->rx_tp, &b->rx_addr) ||
+	                (b->reg_id && b->instance && b->instance[0]))) {
+		t->dst.tp = b->rx_tp;
+		t->dst.addr = b->rx_addr;
+		goto out;
+	}
+	pl_set_str(&cu, t->ruri);
+	if (sip_uri_decode(&u, &cu, &pe) || proxy_uri_dst(&t->dst, &u)) {
+		/* a Contact we cannot resolve (a name: no DNS yet) is
+		 * reached where it registered from */
+		if (!have_rx) {
+			err = EHOSTUNREACH;
+			goto out;
+		}
+		t->dst.tp = b->rx_tp;
+		t->dst.addr = b->rx_addr;
+		goto out;
+	}
+	if (have_rx && b->rx_tp == SIP_TRANSP_UDP &&
+	    t->dst.tp == SIP_TRANSP_UDP && sa_is_private(&t->dst.addr) &&
+	    !sa_cmp_addr(&t->dst.addr, &b->rx_addr))
+		t->dst.addr = b->rx_addr;
 out:
 	if (err)
 		mem_deref(t);
@@ -383,7 +440,7 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 				*unbound = true;
 				return 0;
 			}
-			err = binding_target(tl, b);
+			err = binding_target(tl, p, b);
 			if (err == EHOSTUNREACH)
 				*scode = 480;
 			return err == EHOSTUNREACH ? 0 : err;
@@ -394,7 +451,7 @@ int proxy_targets(struct list *tl, uint16_t *scode, const char **reason,
 		}
 		bl = p->loc ? loc_find(p->loc, aor) : NULL;
 		for (struct le *le = list_head(bl); le; le = le->next) {
-			err = binding_target(tl, le->data);
+			err = binding_target(tl, p, le->data);
 			if (err == EHOSTUNREACH)
 				continue;
 			if (err)

@@ -531,9 +531,15 @@ static int tp_send_op(void *ctx, const struct sip_dst *dst, struct buf *mb,
 /** Transport operations for state machines; ctx is the struct sip_tp.
  * laddr: the listener address of that transport and family, with the
  * real local IP when the listener is bound to a wildcard address. */
+static bool tp_flow_alive(void *ctx, enum sip_transp t, const struct sa *addr)
+{
+	return sip_tp_conn_exists(ctx, t, addr);
+}
+
 const struct sip_tp_ops *sip_tp_ops(void)
 {
-	static const struct sip_tp_ops ops = {tp_send_op, tp_laddr};
+	static const struct sip_tp_ops ops = {tp_send_op, tp_laddr,
+	                                      tp_flow_alive};
 
 	return &ops;
 }

@@ -37,6 +37,10 @@ struct sip_tp_ops {
 	 * and Record-Route). */
 	int (*laddr)(void *ctx, enum sip_transp tp, const struct sa *dst,
 		     struct sa *local);
+	/* Optional (NULL: never): is a stream connection of kind tp to addr
+	 * open right now? Routing prefers a client's live connection. */
+	bool (*flow_alive)(void *ctx, enum sip_transp tp,
+			   const struct sa *addr);
 };
 
 struct sip_tp_conf {

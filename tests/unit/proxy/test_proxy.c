@@ -445,8 +445,27 @@ TEST(test_proxy_local_hook_register)
 	PT_ASSERT(i >= 0);
 	PT_ERR(pt_req(&f, "MESSAGE", "sip:dave@example.com", "z9hG4bKh3", ALICE,
 	              NULL, NULL, 70, NULL));
-	/* to the contact, through the address the REGISTER came from */
-	i = pt_find(&f, 0, "MESSAGE sip:dave@192.0.2.60:5060 SIP/2.0", CALLER);
+	/* to the contact (a public address: no NAT in between) */
+	i = pt_find(&f, 0, "MESSAGE sip:dave@192.0.2.60:5060 SIP/2.0",
+	            "192.0.2.60:5060");
+	PT_ASSERT(i >= 0);
+
+	/* a private Contact registered from another address is behind NAT:
+	 * requests go to the address the REGISTER came from */
+	PT_ERR(pt_recv(&f, SIP_TRANSP_UDP, CALLER,
+	               "REGISTER sip:example.com SIP/2.0\n"
+	               "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKh4\n"
+	               "Max-Forwards: 70\n"
+	               "From: <sip:erin@example.com>;tag=r2\n"
+	               "To: <sip:erin@example.com>\n"
+	               "Call-ID: reg2@10.0.0.5\n"
+	               "CSeq: 1 REGISTER\n"
+	               "Contact: <sip:erin@10.0.0.5:5060>\n"
+	               "Expires: 600\n"
+	               "Content-Length: 0\n\n"));
+	PT_ERR(pt_req(&f, "MESSAGE", "sip:erin@example.com", "z9hG4bKh5", ALICE,
+	              NULL, NULL, 70, NULL));
+	i = pt_find(&f, 0, "MESSAGE sip:erin@10.0.0.5:5060 SIP/2.0", CALLER);
 	PT_ASSERT(i >= 0);
 out:
 	pfix_close(&f);
