@@ -55,7 +55,8 @@ struct conf {
 	uint32_t nonce_ttl_s;     /* 300 */
 	uint32_t auth_cache_s;    /* 60 */
 	bool auth_md5;            /* true */
-	bool auth_sha256;         /* true */
+	bool auth_sha256;         /* false */
+	bool auth_sha256_first;   /* false: MD5 challenge first */
 
 	/* [proxy] */
 	uint32_t timer_c_s;       /* 180 */

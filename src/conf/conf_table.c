@@ -117,8 +117,14 @@ const struct conf_key conf_keys[] = {
         "Cache credentials read from the store this long, in s."),
     BOOL("auth.md5", auth_md5, "yes", CONF_RELOAD,
          "Offer MD5 digest challenges."),
-    BOOL("auth.sha256", auth_sha256, "yes", CONF_RELOAD,
-         "Offer SHA-256 digest challenges (RFC 8760)."),
+    BOOL("auth.sha256", auth_sha256, "no", CONF_RELOAD,
+         "Offer SHA-256 digest challenges too (RFC 8760). Off by default: "
+         "some deployed clients (baresip 1.0) fail on any challenge "
+         "whose algorithm they do not know."),
+    BOOL("auth.sha256_first", auth_sha256_first, "no", CONF_RELOAD,
+         "With auth.sha256: put the SHA-256 challenge before the MD5 one "
+         "(RFC 8760 order of preference); off: MD5 first, for clients "
+         "that answer only the first challenge (sipp)."),
 
     /* proxy */
     U32("proxy.timer_c_s", timer_c_s, "180", 10, 86400, CONF_RELOAD,

@@ -371,6 +371,7 @@ static int impd_start(struct impd *d)
 		.cache_ttl_s = cf->auth_cache_s,
 		.sha256 = cf->auth_sha256,
 		.md5 = cf->auth_md5,
+		.sha256_first = cf->auth_sha256_first,
 		.secret = NULL,
 	};
 	struct registrar_conf rc = {

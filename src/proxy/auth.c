@@ -496,7 +496,9 @@ static int send_challenge(struct auth *a, struct sip_stsx *st,
 	const char *st_s = stale ? ", stale=true" : "";
 
 	nonce_make(a, nonce, realm);
-	/* RFC 8760: the preferred algorithm first */
+	/* RFC 8760 lists the preferred algorithm first; MD5 goes first
+	 * unless configured, as many deployed clients answer only the first
+	 * challenge and only know MD5. */
 	if (a->cf.sha256)
 		snprintf(sha, sizeof(sha),
 		         "%s: Digest realm=\"%s\", nonce=\"%s\", "
@@ -507,7 +509,9 @@ static int send_challenge(struct auth *a, struct sip_stsx *st,
 		         "%s: Digest realm=\"%s\", nonce=\"%s\", "
 		         "algorithm=MD5, qop=\"auth\"%s\r\n",
 		         hname, realm, nonce, st_s);
-	return sip_stsx_replyf(st, proxy ? 407 : 401, NULL, "%s%s", sha, md5);
+	return sip_stsx_replyf(st, proxy ? 407 : 401, NULL, "%s%s",
+	                       a->cf.sha256_first ? sha : md5,
+	                       a->cf.sha256_first ? md5 : sha);
 }
 
 /* Send the reply for r (not AUTH_OK) and run h. A challenge or 403 that

@@ -18,6 +18,7 @@ struct auth_conf {
 	bool sha256;            /* offer SHA-256 challenges (true) */
 	bool md5;               /* offer MD5 challenges (true) */
 	const char *secret;     /* nonce HMAC key; random when NULL */
+	bool sha256_first;      /* SHA-256 challenge before MD5 (false) */
 };
 
 enum auth_result {

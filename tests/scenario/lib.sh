@@ -22,8 +22,8 @@
 #	SIPP, STUNNEL, BARESIP	tools (default from PATH)
 #	SIP_TORTURE_DIR	conformance kit (default ../shared/conformance/...)
 #	IMPD_LOG_LEVEL	impd --log-level (default debug)
-#	IMPD_MD5_ONLY	extra impd arguments of start_impd_default (default
-#			"--set auth.sha256=no", see there)
+#	IMPD_EXTRA	extra impd arguments of start_impd_default (default
+#			empty)
 #	SCN_KEEP=1	keep the temporary directory even on success
 #	SCN_VERBOSE=1	progress notes on stderr
 
@@ -347,18 +347,16 @@ start_impd() {
 }
 
 # start_impd_default [ARGS...]: UDP and TCP on $SIP_PORT, example.com, the
-# scenario's store, MD5 challenges only, plus ARGS.
-# Why MD5 only: impd offers SHA-256 first and MD5 second (RFC 8760 3), and
-# sipp 3.6.1 answers only the first challenge of a response and only with
-# MD5 ("createAuthHeader: authentication must use MD5"). register_digest
-# checks the two-challenge default separately.
-IMPD_MD5_ONLY=${IMPD_MD5_ONLY---set auth.sha256=no}
+# scenario's store, plus ARGS. impd as shipped challenges with MD5 first and
+# SHA-256 second; sipp 3.6.1 and baresip 1.0 answer only the first
+# challenge, with MD5. IMPD_EXTRA may add options (empty by default).
+IMPD_EXTRA=${IMPD_EXTRA-}
 start_impd_default() {
 	# shellcheck disable=SC2086
 	start_impd --listen "udp:127.0.0.1:$SIP_PORT" \
 		--listen "tcp:127.0.0.1:$SIP_PORT" --domain "$DOMAIN" \
 		--store "sqlite:$T/impd.db" --log-level "$IMPD_LOG_LEVEL" \
-		$IMPD_MD5_ONLY "$@"
+		$IMPD_EXTRA "$@"
 }
 
 # stop_impd: SIGTERM; fails the scenario if impd needs SIGKILL (5 s) or

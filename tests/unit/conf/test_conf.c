@@ -110,7 +110,7 @@ TEST(test_conf_defaults)
 	TEST_ASSERT(cf.auth_register && cf.auth_proxy);
 	TEST_EQ(300, cf.nonce_ttl_s);
 	TEST_EQ(60, cf.auth_cache_s);
-	TEST_ASSERT(cf.auth_md5 && cf.auth_sha256);
+	TEST_ASSERT(cf.auth_md5 && !cf.auth_sha256 && !cf.auth_sha256_first);
 	TEST_EQ(180, cf.timer_c_s);
 	TEST_EQ(0, cf.serial_s);
 	err = conf_validate(&cf, eb, sizeof(eb));

@@ -325,12 +325,13 @@ TEST(test_auth_challenge)
 	TEST_EQ(2, sip_msg_hdr_count(rsp, SIP_HDR_WWW_AUTHENTICATE));
 	TEST_EQ(0, sip_msg_hdr_count(rsp, SIP_HDR_PROXY_AUTHENTICATE));
 
-	/* RFC 8760: SHA-256 first, then MD5, same nonce */
+	/* by default MD5 first (clients that read only the first challenge),
+	 * then SHA-256 (RFC 8760), same nonce */
 	err = challenge(rsp, false, 0, &c1, &raw);
 	TEST_ERR(err);
 	TEST_PL_EQ("Digest", &c1.scheme);
 	TEST_PL_EQ("example.com", &c1.realm);
-	TEST_PL_EQ("SHA-256", &c1.algorithm);
+	TEST_PL_EQ("MD5", &c1.algorithm);
 	TEST_PL_EQ("auth", &c1.qop);
 	TEST_EQ(64, c1.nonce.l);
 	TEST_ASSERT(!pl_strchr(&raw, '\r') && !pl_strchr(&raw, '\n'));
@@ -345,7 +346,7 @@ TEST(test_auth_challenge)
 	}
 	err = challenge(rsp, false, 1, &c2, NULL);
 	TEST_ERR(err);
-	TEST_PL_EQ("MD5", &c2.algorithm);
+	TEST_PL_EQ("SHA-256", &c2.algorithm);
 	TEST_PL_EQ("auth", &c2.qop);
 	TEST_ASSERT(!pl_cmp(&c1.nonce, &c2.nonce));
 	rsp = mem_deref(rsp);
@@ -782,6 +783,33 @@ TEST(test_auth_cache)
 	err = verify(&f, "REGISTER", hdr, false, &r, &rsp);
 	TEST_ERR(err);
 	TEST_EQ(AUTH_OK, r);
+out:
+	mem_deref(rsp);
+	afx_close(&f);
+	return err;
+}
+
+/* auth.sha256_first: the RFC 8760 order, SHA-256 before MD5. */
+TEST(test_auth_challenge_sha256_first)
+{
+	struct auth_conf cf = {300, 60, true, true, NULL, true};
+	struct afx f;
+	struct sip_msg *rsp = NULL;
+	struct sip_auth c1, c2;
+	enum auth_result r;
+	int err;
+
+	err = afx_init(&f, &cf);
+	TEST_ERR(err);
+	err = verify(&f, "REGISTER", NULL, false, &r, &rsp);
+	TEST_ERR(err);
+	TEST_EQ(AUTH_CHALLENGED, r);
+	err = challenge(rsp, false, 0, &c1, NULL);
+	TEST_ERR(err);
+	TEST_PL_EQ("SHA-256", &c1.algorithm);
+	err = challenge(rsp, false, 1, &c2, NULL);
+	TEST_ERR(err);
+	TEST_PL_EQ("MD5", &c2.algorithm);
 out:
 	mem_deref(rsp);
 	afx_close(&f);
