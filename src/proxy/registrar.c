@@ -98,7 +98,7 @@ static void regreq_destroy(void *data)
 {
 	struct regreq *q = data;
 
-	mem_deref(q->st);
+	sip_stsx_release(q->st);
 	mem_deref(q->r);
 }
 

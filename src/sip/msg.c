@@ -29,7 +29,7 @@
  * 2^32-1 is clamped (sip_contact_decode).
  */
 
-enum { NINL = 32 };
+enum { NINL = 16 };
 
 struct hdr_chunk {
 	struct hdr_chunk *next;

@@ -159,7 +159,7 @@ bool sip_tsx_branch_is_rfc3261(const struct pl *branch)
 	       !memcmp(branch->p, SIP_TSX_COOKIE, n);
 }
 
-static uint16_t via_port(const struct sip_via *v)
+uint16_t sip_tsx_via_port(const struct sip_via *v)
 {
 	if (v->port)
 		return v->port;
@@ -169,7 +169,8 @@ static uint16_t via_port(const struct sip_via *v)
 
 bool sip_tsx_sentby_eq(const struct sip_via *a, const struct sip_via *b)
 {
-	return !pl_casecmp(&a->host, &b->host) && via_port(a) == via_port(b);
+	return !pl_casecmp(&a->host, &b->host) &&
+	       sip_tsx_via_port(a) == sip_tsx_via_port(b);
 }
 
 static const char *tp_lname(enum sip_transp tp)

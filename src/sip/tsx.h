@@ -83,7 +83,11 @@ uint16_t sip_stsx_status(const struct sip_stsx *st);
  * NULL. Borrowed. */
 struct sip_stsx *sip_stsx_find_invite(struct sip_tsxl *tl,
 				      const struct sip_msg *cancel);
-/* Drop the caller's reference and stop calling its handlers. NULL. */
+/* Drop the caller's reference and stop calling its handlers. NULL. A
+ * transaction without a final response ends here; a completed non-INVITE
+ * one keeps only what matching retransmissions needs (the request is
+ * dropped: sip_stsx_req gives NULL afterwards to anyone still holding a
+ * reference). */
 struct sip_stsx *sip_stsx_release(struct sip_stsx *st);
 
 /* --- client transactions --- */

@@ -14,7 +14,7 @@
 #define SIP_TSX_COOKIE "z9hG4bK"
 
 /* Buckets of each transaction table (thousands of transactions). */
-#define SIP_TSX_BUCKETS 4096
+#define SIP_TSX_BUCKETS 65536 /* ~160k live server transactions at 5k/s (Timer J) */
 
 /* Timer D (17.1.1.2: at least 32 s over unreliable transports). */
 #define SIP_TSX_TIMER_D 32000
@@ -35,6 +35,8 @@ struct sip_tsxl {
 /* tsx.c */
 bool sip_tsx_branch_is_rfc3261(const struct pl *branch);
 bool sip_tsx_sentby_eq(const struct sip_via *a, const struct sip_via *b);
+/* The sent-by port of v, or the transport's default. */
+uint16_t sip_tsx_via_port(const struct sip_via *v);
 void sip_tsx_lctx_init(struct log_ctx *lctx, const struct sip_msg *msg,
                        const struct sip_dst *dst);
 int sip_tsx_send(struct sip_tsxl *tl, const struct sip_dst *dst, struct buf *mb,

@@ -20,7 +20,10 @@ enum sstate {
 struct sip_stsx {
 	struct le he;        /* in tl->sht while live */
 	struct sip_tsxl *tl; /* borrowed; NULL once terminated */
-	struct sip_msg *req; /* the request that created us */
+	struct sip_msg *req; /* the request that created us; NULL once
+				compacted (see compact()) */
+	struct pl kbranch, khost, kmet; /* compacted: slices of key */
+	uint16_t kport;
 	struct sip_dst dst;  /* where responses go */
 	struct buf *resp;    /* last response sent */
 	struct tmr tmr_retx; /* G */
@@ -36,6 +39,7 @@ struct sip_stsx {
 	sip_stsx_term_h *termh;
 	void *arg;
 	struct log_ctx lctx;
+	char key[96];
 };
 
 /* What a lookup is for. */
@@ -105,6 +109,12 @@ static bool match_3261(const struct sip_stsx *st, const struct sip_msg *msg,
 {
 	const struct sip_msg *r = st->req;
 
+	if (!r) /* compacted: a completed non-INVITE transaction */
+		return m == M_REQ && !st->rfc2543 &&
+		       !pl_casecmp(&st->kbranch, &msg->via.branch) &&
+		       !pl_casecmp(&st->khost, &msg->via.host) &&
+		       st->kport == sip_tsx_via_port(&msg->via) &&
+		       !pl_cmp(&st->kmet, &msg->met);
 	if (st->rfc2543 || pl_casecmp(&r->via.branch, &msg->via.branch) ||
 	    !sip_tsx_sentby_eq(&r->via, &msg->via))
 		return false;
@@ -509,6 +519,37 @@ struct sip_stsx *sip_stsx_find_invite(struct sip_tsxl *tl,
 	return find(tl, cancel, M_CANCEL);
 }
 
+/*
+ * A completed non-INVITE transaction that its TU has let go of only
+ * absorbs retransmissions until Timer J (32 s over UDP): keep the matching
+ * key (branch, sent-by, method; 17.2.3) and the last response, and drop
+ * the request with its receive buffer. At thousands of requests a second
+ * this is most of the memory the transaction layer holds. The key lives in
+ * the transaction itself; a key too long for it keeps the request.
+ */
+static void compact(struct sip_stsx *st)
+{
+	const struct sip_msg *r = st->req;
+	size_t nb, nh, nm;
+	char *k = st->key;
+
+	if (!r || st->invite || st->rfc2543 || st->state != S_COMPLETED)
+		return;
+	nb = r->via.branch.l;
+	nh = r->via.host.l;
+	nm = r->met.l;
+	if (nb + nh + nm > sizeof(st->key))
+		return;
+	memcpy(k, r->via.branch.p, nb);
+	memcpy(k + nb, r->via.host.p, nh);
+	memcpy(k + nb + nh, r->met.p, nm);
+	st->kbranch = (struct pl){k, nb};
+	st->khost = (struct pl){k + nb, nh};
+	st->kmet = (struct pl){k + nb + nh, nm};
+	st->kport = sip_tsx_via_port(&r->via);
+	st->req = mem_deref(st->req);
+}
+
 struct sip_stsx *sip_stsx_release(struct sip_stsx *st)
 {
 	if (!st)
@@ -520,6 +561,8 @@ struct sip_stsx *sip_stsx_release(struct sip_stsx *st)
 	if (st->tl && (st->state == S_TRYING || st->state == S_PROCEEDING)) {
 		log_notice(&st->lctx, "released without a final response");
 		terminate(st, 0);
+	} else if (st->tl) {
+		compact(st);
 	}
 	mem_deref(st);
 	return NULL;

@@ -429,6 +429,44 @@ out:
 }
 
 /* sip_stsx_reply with a response the TU built (a proxy forwarding). */
+/* A completed non-INVITE transaction released by its TU keeps only its
+ * matching key: retransmissions still get the last response, the request
+ * is gone, a new branch is a new request, and Timer J still ends it. */
+TEST(test_tsx_nist_compact)
+{
+	struct sip_stsx *held = NULL;
+	struct sfix f;
+	int err;
+
+	err = sfix_init(&f, SIP_TRANSP_UDP);
+	TEST_ERR(err);
+	err = recv_req(&f, msg_fmt, "UDP", "z9hG4bKc1");
+	TEST_ERR(err);
+	err = sip_stsx_replyf(f.st, 202, NULL, NULL);
+	TEST_ERR(err);
+	held = mem_ref(f.st);
+	f.st = sip_stsx_release(f.st);
+	TEST_ASSERT(sip_stsx_req(held) == NULL);
+
+	err = recv_req(&f, msg_fmt, "UDP", "z9hG4bKc1");
+	TEST_ERR(err);
+	TEST_EQ(1, f.nreq);
+	TEST_EQ(2, rec_tp_count_prefix(f.rt, "SIP/2.0 202 "));
+
+	/* another branch is a new request */
+	err = recv_req(&f, msg_fmt, "UDP", "z9hG4bKc2");
+	TEST_ERR(err);
+	TEST_EQ(2, f.nreq);
+	f.st = sip_stsx_release(f.st);
+
+	tmrl_fake_advance(f.tmrl, 64 * 500);
+	TEST_EQ(0, sip_tsxl_count(f.tl, true));
+out:
+	mem_deref(held);
+	sfix_close(&f);
+	return err;
+}
+
 TEST(test_tsx_stsx_reply_buf)
 {
 	struct buf *mb = NULL;
