@@ -323,6 +323,20 @@ const char *sip_transp_name(enum sip_transp tp)
 	}
 }
 
+const char *sip_transp_lname(enum sip_transp tp)
+{
+	switch (tp) {
+	case SIP_TRANSP_UDP:
+		return "udp";
+	case SIP_TRANSP_TCP:
+		return "tcp";
+	case SIP_TRANSP_TLS:
+		return "tls";
+	default:
+		return "?";
+	}
+}
+
 enum sip_transp sip_transp_decode(const struct pl *pl)
 {
 	if (!pl || !pl->p)

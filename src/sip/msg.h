@@ -29,6 +29,7 @@ enum sip_transp {
 	SIP_TRANSP_TLS,
 };
 const char *sip_transp_name(enum sip_transp tp); /* "UDP" ... */
+const char *sip_transp_lname(enum sip_transp tp); /* "udp" ..., "?" */
 /* "udp"/"UDP"/"tcp"/"tls" -> value; SIP_TRANSP_NONE if unknown. */
 enum sip_transp sip_transp_decode(const struct pl *pl);
 static inline bool sip_transp_reliable(enum sip_transp tp)

@@ -24,20 +24,6 @@ enum {
 	TRACE_LINE_MAX = 200,
 };
 
-static const char *tname(enum sip_transp t)
-{
-	switch (t) {
-	case SIP_TRANSP_UDP:
-		return "udp";
-	case SIP_TRANSP_TCP:
-		return "tcp";
-	case SIP_TRANSP_TLS:
-		return "tls";
-	default:
-		return "?";
-	}
-}
-
 void tp_peer_print(struct log_ctx *lctx, enum sip_transp t,
                    const struct sa *peer)
 {
@@ -45,7 +31,8 @@ void tp_peer_print(struct log_ctx *lctx, enum sip_transp t,
 
 	if (sa_print(peer, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
-	snprintf(lctx->peer, sizeof(lctx->peer), "%s:%s", tname(t), a);
+	snprintf(lctx->peer, sizeof(lctx->peer), "%s:%s", sip_transp_lname(t),
+	         a);
 }
 
 void tp_log_rl(struct sip_tp *tp, enum log_level lvl, const struct log_ctx *ctx,
@@ -83,8 +70,8 @@ void tp_trace(const char *dir, enum sip_transp t, const struct sa *local,
 	if (local)
 		(void)sa_print(local, la, sizeof(la));
 	log_msg(TRACE_MODULE, LOG_LVL_DEBUG, NULL, "%s %s %s %s %s %zu: %.*s",
-	        dir, tname(t), la, dir[0] == 'R' ? "<-" : "->", pa, n, (int)fl,
-	        s);
+	        dir, sip_transp_lname(t), la, dir[0] == 'R' ? "<-" : "->", pa,
+	        n, (int)fl, s);
 	if (!log_enabled(TRACE_MSG_MODULE, LOG_LVL_DEBUG))
 		return;
 	for (size_t i = 0; i < n;) {
@@ -297,14 +284,15 @@ int sip_tp_listen(struct sip_tp *tp, enum sip_transp t, const struct sa *laddr)
 	if (err) {
 		if (sa_print(laddr, a, sizeof(a)))
 			a[0] = '\0';
-		log_warn(&tp->lctx, "cannot listen on %s:%s: %s", tname(t), a,
-		         err_str(err));
+		log_warn(&tp->lctx, "cannot listen on %s:%s: %s",
+		         sip_transp_lname(t), a, err_str(err));
 		mem_deref(l);
 		return err;
 	}
 	list_append(&tp->lsnrs, &l->le, l);
 	if (!sa_print(&l->laddr, a, sizeof(a)))
-		log_info(&tp->lctx, "listening on %s:%s", tname(t), a);
+		log_info(&tp->lctx, "listening on %s:%s", sip_transp_lname(t),
+		         a);
 	return 0;
 }
 

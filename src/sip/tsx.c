@@ -173,20 +173,6 @@ bool sip_tsx_sentby_eq(const struct sip_via *a, const struct sip_via *b)
 	       sip_tsx_via_port(a) == sip_tsx_via_port(b);
 }
 
-static const char *tp_lname(enum sip_transp tp)
-{
-	switch (tp) {
-	case SIP_TRANSP_UDP:
-		return "udp";
-	case SIP_TRANSP_TCP:
-		return "tcp";
-	case SIP_TRANSP_TLS:
-		return "tls";
-	default:
-		return "none";
-	}
-}
-
 static void pl_copy_trunc(char *buf, size_t size, const struct pl *pl)
 {
 	size_t n = pl && pl->p ? pl->l : 0;
@@ -211,7 +197,7 @@ void sip_tsx_lctx_init(struct log_ctx *lctx, const struct sip_msg *msg,
 	}
 	if (dst && !sa_print(&dst->addr, addr, sizeof(addr)))
 		snprintf(lctx->peer, sizeof(lctx->peer), "%s:%s",
-		         tp_lname(dst->tp), addr);
+		         sip_transp_lname(dst->tp), addr);
 }
 
 int sip_tsx_send(struct sip_tsxl *tl, const struct sip_dst *dst, struct buf *mb,
