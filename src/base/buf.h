@@ -28,9 +28,9 @@ int buf_write_str(struct buf *b, const char *s);
 int buf_write_pl(struct buf *b, const struct pl *pl);
 int buf_write_u8(struct buf *b, uint8_t v);
 int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Remaining bytes after pos / data length. */
 static inline size_t buf_left(const struct buf *b)
 {

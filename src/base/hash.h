@@ -16,16 +16,16 @@ void hash_unlink(struct le *le);
 struct list *hash_list(const struct hash *h, uint32_t key);
 /* First element in key's bucket for which h returns true. */
 struct le *hash_lookup(const struct hash *h, uint32_t key, list_apply_h *ah,
-		       void *arg);
+                       void *arg);
 /* Every element of every bucket until ah returns true. */
 struct le *hash_apply(const struct hash *h, list_apply_h *ah, void *arg);
 size_t hash_count(const struct hash *h);
 /* mem_deref every element's data. */
 void hash_flush(struct hash *h);
 
-#define HASH_FOREACH(h, i, le)                                                \
-	for (uint32_t i = 0; i < hash_bsize(h); i++)                          \
-	LIST_FOREACH(hash_bucket(h, i), le)
+#define HASH_FOREACH(h, i, le)                                                 \
+	for (uint32_t i = 0; i < hash_bsize(h); i++)                           \
+		LIST_FOREACH(hash_bucket(h, i), le)
 
 uint32_t hash_bsize(const struct hash *h);
 struct list *hash_bucket(const struct hash *h, uint32_t i);

@@ -20,17 +20,23 @@ struct list {
 	size_t n;
 };
 
-#define LIST_INIT {NULL, NULL, 0}
-#define LE_INIT {NULL, NULL, NULL, NULL}
+#define LIST_INIT                                                              \
+	{                                                                      \
+		NULL, NULL, 0                                                  \
+	}
+#define LE_INIT                                                                \
+	{                                                                      \
+		NULL, NULL, NULL, NULL                                         \
+	}
 
 void list_init(struct list *l);
 void list_append(struct list *l, struct le *le, void *data);
 void list_prepend(struct list *l, struct le *le, void *data);
 /* Insert le before/after an element already in l. */
 void list_insert_before(struct list *l, struct le *at, struct le *le,
-			void *data);
+                        void *data);
 void list_insert_after(struct list *l, struct le *at, struct le *le,
-		       void *data);
+                       void *data);
 /* Remove from whatever list le is in; no-op if in none. */
 void list_unlink(struct le *le);
 /* mem_deref every element's data (each element's destructor must unlink
@@ -54,8 +60,8 @@ typedef bool list_apply_h(struct le *le, void *arg);
 struct le *list_apply(const struct list *l, list_apply_h *h, void *arg);
 
 /* for (le = l->head; le; le = le->next) with the next saved first */
-#define LIST_FOREACH(l, le)                                                   \
-	for (struct le *le = (l)->head, *le##_n = le ? le->next : NULL; le;   \
+#define LIST_FOREACH(l, le)                                                    \
+	for (struct le *le = (l)->head, *le##_n = le ? le->next : NULL; le;    \
 	     le = le##_n, le##_n = le ? le->next : NULL)
 
 #endif

@@ -23,12 +23,11 @@ struct log_ctx {
 };
 
 /* Each .c that logs defines LOG_MODULE "sub.part" before including. */
-void log_msg(const char *module, enum log_level lvl,
-	     const struct log_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-void log_vmsg(const char *module, enum log_level lvl,
-	      const struct log_ctx *ctx, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
+void log_msg(const char *module, enum log_level lvl, const struct log_ctx *ctx,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_vmsg(const char *module, enum log_level lvl, const struct log_ctx *ctx,
+              const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Is a line at lvl for module printed? (cheap; check before costly
  * formatting) */
@@ -43,8 +42,8 @@ int log_level_parse(const char *s, enum log_level *lvl);
 
 /* Replace the output (default: stderr with "<N>" prefixes). Tests
  * capture lines this way. NULL restores the default. */
-typedef void log_h(enum log_level lvl, const char *module,
-		   const char *line, void *arg);
+typedef void log_h(enum log_level lvl, const char *module, const char *line,
+                   void *arg);
 void log_handler_set(log_h *h, void *arg);
 /* added by base: the current handler and argument (NULL: the default),
  * so a test can restore what it replaced. */
@@ -62,18 +61,21 @@ struct log_rl {
 	uint32_t burst;
 	uint32_t period_s;
 };
-#define LOG_RL_INIT(burst, period) {0, 0, 0, (burst), (period)}
+#define LOG_RL_INIT(burst, period)                                             \
+	{                                                                      \
+		0, 0, 0, (burst), (period)                                     \
+	}
 int log_rl_allow(struct log_rl *rl, uint32_t *suppressed);
 
-#define log_err(ctx, ...) log_msg(LOG_MODULE, LOG_LVL_ERR, ctx, __VA_ARGS__)
+#define log_err(ctx, ...)  log_msg(LOG_MODULE, LOG_LVL_ERR, ctx, __VA_ARGS__)
 #define log_warn(ctx, ...) log_msg(LOG_MODULE, LOG_LVL_WARN, ctx, __VA_ARGS__)
-#define log_notice(ctx, ...)                                                  \
+#define log_notice(ctx, ...)                                                   \
 	log_msg(LOG_MODULE, LOG_LVL_NOTICE, ctx, __VA_ARGS__)
 #define log_info(ctx, ...) log_msg(LOG_MODULE, LOG_LVL_INFO, ctx, __VA_ARGS__)
-#define log_debug(ctx, ...)                                                   \
-	do {                                                                  \
-		if (log_enabled(LOG_MODULE, LOG_LVL_DEBUG))                   \
-			log_msg(LOG_MODULE, LOG_LVL_DEBUG, ctx, __VA_ARGS__); \
+#define log_debug(ctx, ...)                                                    \
+	do {                                                                   \
+		if (log_enabled(LOG_MODULE, LOG_LVL_DEBUG))                    \
+			log_msg(LOG_MODULE, LOG_LVL_DEBUG, ctx, __VA_ARGS__);  \
 	} while (0)
 
 #endif

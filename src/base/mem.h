@@ -28,8 +28,8 @@ int mem_strdup(char **dstp, const char *src);
 int mem_strndup(char **dstp, const char *src, size_t n);
 
 struct mem_stat {
-	size_t blocks; /* live blocks */
-	size_t bytes;  /* live user bytes */
+	size_t blocks;   /* live blocks */
+	size_t bytes;    /* live user bytes */
 	uint64_t allocs; /* allocations since start */
 };
 /* Process-wide statistics (atomic counters; safe from any thread). */

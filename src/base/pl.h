@@ -13,7 +13,10 @@ struct pl {
 
 /* A slice of a string literal: &PL("sip") */
 #define PL(s) ((struct pl){(s), sizeof(s) - 1})
-#define PL_INIT {NULL, 0}
+#define PL_INIT                                                                \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 /* For printf: "%.*s", PL_PRINT(&pl) */
 #define PL_PRINT(pl) (int)(pl)->l, (pl)->p
 

@@ -51,7 +51,7 @@ void tmr_init(struct tmr *t);
 /* (Re)start: h(arg) runs once, delay_ms from now. ENOMEM only when the
  * heap must grow and cannot. */
 int tmr_start(struct tmr *t, struct tmrl *tl, uint64_t delay_ms, tmr_h *h,
-	      void *arg);
+              void *arg);
 void tmr_cancel(struct tmr *t);
 static inline bool tmr_isrunning(const struct tmr *t)
 {

@@ -26,8 +26,8 @@ void rand_token(char *buf, size_t n);
 void md5_hex(char out[33], const void *p, size_t n);
 void sha256_hex(char out[65], const void *p, size_t n);
 /* HMAC-SHA256 of p with key, as hex (65 octets). */
-void hmac_sha256_hex(char out[65], const void *key, size_t klen,
-		     const void *p, size_t n);
+void hmac_sha256_hex(char out[65], const void *key, size_t klen, const void *p,
+                     size_t n);
 
 /* strerror that never fails (thread-safe). */
 const char *err_str(int err);

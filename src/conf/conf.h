@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONF_MAX_LISTEN 16
+#define CONF_MAX_LISTEN  16
 #define CONF_MAX_DOMAINS 16
 
 /* A listener: "udp:127.0.0.1:5060", "tcp:[::1]:5060", "tls:0.0.0.0:5061". */
@@ -20,9 +20,9 @@ struct conf {
 	uint32_t n_listen;
 	char domains[CONF_MAX_DOMAINS][128]; /* "domain" may repeat */
 	uint32_t n_domains;
-	char store[512];          /* "sqlite:impd.db" */
-	char server_name[64];     /* "impd/0.1.0" */
-	char log_level[16];       /* "info" */
+	char store[512];      /* "sqlite:impd.db" */
+	char server_name[64]; /* "impd/0.1.0" */
+	char log_level[16];   /* "info" */
 
 	/* [tls] */
 	char tls_cert[512];
@@ -32,35 +32,35 @@ struct conf {
 	bool tls_verify_server;
 
 	/* [sip] transport and transaction limits */
-	uint32_t max_msg;         /* 65535 */
-	uint32_t max_hdr;         /* 16384 */
-	uint32_t max_conns;       /* 4096 */
-	uint32_t tcp_idle_s;      /* 600 */
-	uint32_t connect_ms;      /* 5000 */
-	uint32_t udp_mtu;         /* 1300 */
-	uint32_t t1_ms;           /* 500 */
-	uint32_t t2_ms;           /* 4000 */
-	uint32_t t4_ms;           /* 5000 */
-	bool lenient;             /* accept the seeds' sloppy forms, logged */
+	uint32_t max_msg;    /* 65535 */
+	uint32_t max_hdr;    /* 16384 */
+	uint32_t max_conns;  /* 4096 */
+	uint32_t tcp_idle_s; /* 600 */
+	uint32_t connect_ms; /* 5000 */
+	uint32_t udp_mtu;    /* 1300 */
+	uint32_t t1_ms;      /* 500 */
+	uint32_t t2_ms;      /* 4000 */
+	uint32_t t4_ms;      /* 5000 */
+	bool lenient;        /* accept the seeds' sloppy forms, logged */
 
 	/* [registrar] */
-	uint32_t reg_min_expires; /* 60 */
-	uint32_t reg_max_expires; /* 3600 */
+	uint32_t reg_min_expires;     /* 60 */
+	uint32_t reg_max_expires;     /* 3600 */
 	uint32_t reg_default_expires; /* 3600 */
-	uint32_t reg_max_contacts; /* 10 */
+	uint32_t reg_max_contacts;    /* 10 */
 
 	/* [auth] */
-	bool auth_register;       /* true */
-	bool auth_proxy;          /* true: 407 for local users' requests */
-	uint32_t nonce_ttl_s;     /* 300 */
-	uint32_t auth_cache_s;    /* 60 */
-	bool auth_md5;            /* true */
-	bool auth_sha256;         /* false */
-	bool auth_sha256_first;   /* false: MD5 challenge first */
+	bool auth_register;     /* true */
+	bool auth_proxy;        /* true: 407 for local users' requests */
+	uint32_t nonce_ttl_s;   /* 300 */
+	uint32_t auth_cache_s;  /* 60 */
+	bool auth_md5;          /* true */
+	bool auth_sha256;       /* false */
+	bool auth_sha256_first; /* false: MD5 challenge first */
 
 	/* [proxy] */
-	uint32_t timer_c_s;       /* 180 */
-	uint32_t serial_s;        /* 0 */
+	uint32_t timer_c_s; /* 180 */
+	uint32_t serial_s;  /* 0 */
 };
 
 /* Fill every field with its default. */
@@ -69,14 +69,14 @@ void conf_defaults(struct conf *cf);
  * errbuf holds "path:line: message". ENOENT if the file cannot be opened
  * (message in errbuf too). */
 int conf_load_file(struct conf *cf, const char *path, char *errbuf,
-		   size_t errsize);
+                   size_t errsize);
 /* Parse text (name for messages). Pure: used by the fuzzer. */
 int conf_load_text(struct conf *cf, const char *text, size_t len,
-		   const char *name, char *errbuf, size_t errsize);
+                   const char *name, char *errbuf, size_t errsize);
 /* Set one key from the command line ("listen", "udp:..."). Same
  * validation; errbuf gets "--key: message". */
-int conf_set(struct conf *cf, const char *key, const char *value,
-	     char *errbuf, size_t errsize);
+int conf_set(struct conf *cf, const char *key, const char *value, char *errbuf,
+             size_t errsize);
 /* Check cross-key rules (TLS listener needs cert and key, min <= default
  * <= max expires ...). */
 int conf_validate(const struct conf *cf, char *errbuf, size_t errsize);

@@ -25,7 +25,7 @@
 #include "sip/tsx.h"
 #include "store/store.h"
 
-#define LOG_MODULE "main"
+#define LOG_MODULE     "main"
 #define DEFAULT_DOMAIN "example.com"
 
 struct impd {
@@ -46,20 +46,20 @@ struct impd {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: impd [options]\n"
-		"  --config FILE        read the configuration file\n"
-		"  --listen T:ADDR:PORT listener (udp|tcp|tls), repeatable\n"
-		"  --domain NAME        local domain, repeatable\n"
-		"  --store URI          sqlite:PATH (default sqlite:impd.db)\n"
-		"  --tls-cert FILE      TLS certificate (PEM)\n"
-		"  --tls-key FILE       TLS private key (PEM)\n"
-		"  --tls-ca FILE        CA bundle to verify peers\n"
-		"  --log-level LEVEL    err|warn|notice|info|debug\n"
-		"  --set KEY=VALUE      any configuration key\n"
-		"  --check-config       validate the configuration and exit\n"
-		"  --dump-config        print the effective configuration\n"
-		"  --help-config        document every configuration key\n"
-		"  --version, --help\n");
+	        "usage: impd [options]\n"
+	        "  --config FILE        read the configuration file\n"
+	        "  --listen T:ADDR:PORT listener (udp|tcp|tls), repeatable\n"
+	        "  --domain NAME        local domain, repeatable\n"
+	        "  --store URI          sqlite:PATH (default sqlite:impd.db)\n"
+	        "  --tls-cert FILE      TLS certificate (PEM)\n"
+	        "  --tls-key FILE       TLS private key (PEM)\n"
+	        "  --tls-ca FILE        CA bundle to verify peers\n"
+	        "  --log-level LEVEL    err|warn|notice|info|debug\n"
+	        "  --set KEY=VALUE      any configuration key\n"
+	        "  --check-config       validate the configuration and exit\n"
+	        "  --dump-config        print the effective configuration\n"
+	        "  --help-config        document every configuration key\n"
+	        "  --version, --help\n");
 }
 
 /* Command-line options that are shorthands for configuration keys. */
@@ -67,10 +67,10 @@ static const struct {
 	const char *opt;
 	const char *key;
 } opt_keys[] = {
-	{"--listen", "listen"},     {"--domain", "domain"},
-	{"--store", "store"},       {"--tls-cert", "tls.cert"},
-	{"--tls-key", "tls.key"},   {"--tls-ca", "tls.ca"},
-	{"--log-level", "log_level"},
+    {"--listen", "listen"},       {"--domain", "domain"},
+    {"--store", "store"},         {"--tls-cert", "tls.cert"},
+    {"--tls-key", "tls.key"},     {"--tls-ca", "tls.ca"},
+    {"--log-level", "log_level"},
 };
 
 enum mode { MODE_RUN, MODE_CHECK, MODE_DUMP };
@@ -88,7 +88,8 @@ static int parse_args(struct conf *cf, int argc, char **argv, enum mode *mode)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--config")) {
 			if (++i >= argc) {
-				fprintf(stderr, "impd: --config needs a file\n");
+				fprintf(stderr,
+				        "impd: --config needs a file\n");
 				return EINVAL;
 			}
 			if (conf_load_file(cf, argv[i], err, sizeof(err))) {
@@ -133,7 +134,7 @@ static int parse_args(struct conf *cf, int argc, char **argv, enum mode *mode)
 			if (++i >= argc || !(eq = strchr(argv[i], '=')) ||
 			    (size_t)(eq - argv[i]) >= sizeof(key)) {
 				fprintf(stderr,
-					"impd: --set needs KEY=VALUE\n");
+				        "impd: --set needs KEY=VALUE\n");
 				return EINVAL;
 			}
 			memcpy(key, argv[i], (size_t)(eq - argv[i]));
@@ -179,7 +180,7 @@ static int parse_args(struct conf *cf, int argc, char **argv, enum mode *mode)
  * (400, or 505 for another SIP version); responses and hopeless octets
  * are dropped. Logged once per message, rate-limited. */
 static void reply_bad(struct impd *d, int err, struct sip_msg *msg,
-		      const struct parse_err *pe)
+                      const struct parse_err *pe)
 {
 	const char *why = pe && pe->reason ? pe->reason : "Malformed message";
 	struct log_ctx lc = {{0}, {0}, {0}};
@@ -192,17 +193,17 @@ static void reply_bad(struct impd *d, int err, struct sip_msg *msg,
 		sa_print(&msg->src, lc.peer, sizeof(lc.peer));
 	if (log_rl_allow(&d->bad_rl, &suppressed))
 		log_notice(&lc, "bad %s: %s (%u similar suppressed)",
-			   msg ? (msg->req ? "request" : "response")
-			       : "message",
-			   why, suppressed);
+		           msg ? (msg->req ? "request" : "response")
+		               : "message",
+		           why, suppressed);
 
 	if (!msg || !msg->req || sip_msg_is(msg, "ACK"))
 		return;
 	scode = err == ENOTSUP ? 505 : 400;
 	if (sip_resp_encode(&mb, msg, scode, why, NULL, NULL, "%s%s%s",
-			    d->cf.server_name[0] ? "Server: " : "",
-			    d->cf.server_name,
-			    d->cf.server_name[0] ? "\r\n" : ""))
+	                    d->cf.server_name[0] ? "Server: " : "",
+	                    d->cf.server_name,
+	                    d->cf.server_name[0] ? "\r\n" : ""))
 		return;
 	sip_resp_dst(&dst, msg);
 	sip_tsxl_send(d->tl, &dst, mb);
@@ -210,7 +211,7 @@ static void reply_bad(struct impd *d, int err, struct sip_msg *msg,
 }
 
 static void tp_recv(int err, struct sip_msg *msg, const struct parse_err *pe,
-		    void *arg)
+                    void *arg)
 {
 	struct impd *d = arg;
 
@@ -240,7 +241,7 @@ static void signal_handler(int flags, void *arg)
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			log_notice(NULL, "signal %u: shutting down",
-				   si.ssi_signo);
+			           si.ssi_signo);
 			loop_stop(d->loop);
 		} else if (si.ssi_signo == SIGHUP) {
 			/* What impctl changes behind our back: domains and
@@ -250,9 +251,10 @@ static void signal_handler(int flags, void *arg)
 			for (uint32_t i = 0; i < d->cf.n_domains; i++)
 				dom_add(d->dom, d->cf.domains[i]);
 			auth_cache_flush(d->auth);
-			log_notice(NULL, "SIGHUP: domains reloaded (%s), "
-					 "credential cache flushed",
-				   err ? err_str(err) : "ok");
+			log_notice(NULL,
+			           "SIGHUP: domains reloaded (%s), "
+			           "credential cache flushed",
+			           err ? err_str(err) : "ok");
 		}
 	}
 }
@@ -310,7 +312,7 @@ static int setup_domains(struct impd *d)
 			err = store_domain_add(d->store, d->cf.domains[i]);
 		if (err && err != EEXIST) {
 			log_err(NULL, "cannot add domain %s to the store: %s",
-				d->cf.domains[i], err_str(err));
+			        d->cf.domains[i], err_str(err));
 			return err;
 		}
 	}
@@ -333,16 +335,16 @@ static int setup_listeners(struct impd *d, char *summary, size_t size)
 			err = sip_tp_listen(d->tp, t, &addr);
 		if (err) {
 			log_err(NULL, "cannot listen on %s: %s",
-				d->cf.listen[i].spec, err_str(err));
+			        d->cf.listen[i].spec, err_str(err));
 			return err;
 		}
 		if (sip_tp_listen_addr(d->tp, t, sa_af(&addr), &bound))
 			bound = addr;
 		dom_add_self(d->dom, &bound);
 		sa_print(&bound, buf, sizeof(buf));
-		off += (size_t)snprintf(summary + off, size - off, "%s%s:%s",
-					off ? " " : "", sip_transp_name(t),
-					buf);
+		off +=
+		    (size_t)snprintf(summary + off, size - off, "%s%s:%s",
+		                     off ? " " : "", sip_transp_name(t), buf);
 		if (off >= size)
 			off = size - 1;
 	}
@@ -353,39 +355,39 @@ static int impd_start(struct impd *d)
 {
 	const struct conf *cf = &d->cf;
 	struct sip_tp_conf tpc = {
-		.max_msg = cf->max_msg,
-		.max_hdr = cf->max_hdr,
-		.max_conns = cf->max_conns,
-		.idle_s = cf->tcp_idle_s,
-		.connect_ms = cf->connect_ms,
-		.udp_mtu = cf->udp_mtu,
-		.tls_cert = cf->tls_cert[0] ? cf->tls_cert : NULL,
-		.tls_key = cf->tls_key[0] ? cf->tls_key : NULL,
-		.tls_ca = cf->tls_ca[0] ? cf->tls_ca : NULL,
-		.tls_verify_client = cf->tls_verify_client,
-		.tls_verify_server = cf->tls_verify_server,
+	    .max_msg = cf->max_msg,
+	    .max_hdr = cf->max_hdr,
+	    .max_conns = cf->max_conns,
+	    .idle_s = cf->tcp_idle_s,
+	    .connect_ms = cf->connect_ms,
+	    .udp_mtu = cf->udp_mtu,
+	    .tls_cert = cf->tls_cert[0] ? cf->tls_cert : NULL,
+	    .tls_key = cf->tls_key[0] ? cf->tls_key : NULL,
+	    .tls_ca = cf->tls_ca[0] ? cf->tls_ca : NULL,
+	    .tls_verify_client = cf->tls_verify_client,
+	    .tls_verify_server = cf->tls_verify_server,
 	};
 	struct sip_timers timers = {cf->t1_ms, cf->t2_ms, cf->t4_ms};
 	struct auth_conf ac = {
-		.nonce_ttl_s = cf->nonce_ttl_s,
-		.cache_ttl_s = cf->auth_cache_s,
-		.sha256 = cf->auth_sha256,
-		.md5 = cf->auth_md5,
-		.sha256_first = cf->auth_sha256_first,
-		.secret = NULL,
+	    .nonce_ttl_s = cf->nonce_ttl_s,
+	    .cache_ttl_s = cf->auth_cache_s,
+	    .sha256 = cf->auth_sha256,
+	    .md5 = cf->auth_md5,
+	    .sha256_first = cf->auth_sha256_first,
+	    .secret = NULL,
 	};
 	struct registrar_conf rc = {
-		.min_expires = cf->reg_min_expires,
-		.max_expires = cf->reg_max_expires,
-		.default_expires = cf->reg_default_expires,
-		.max_contacts = cf->reg_max_contacts,
-		.auth = cf->auth_register,
+	    .min_expires = cf->reg_min_expires,
+	    .max_expires = cf->reg_max_expires,
+	    .default_expires = cf->reg_default_expires,
+	    .max_contacts = cf->reg_max_contacts,
+	    .auth = cf->auth_register,
 	};
 	struct proxy_conf pc = {
-		.timer_c_ms = cf->timer_c_s * 1000,
-		.serial_ms = cf->serial_s * 1000,
-		.auth_local = cf->auth_proxy,
-		.server_name = cf->server_name,
+	    .timer_c_ms = cf->timer_c_s * 1000,
+	    .serial_ms = cf->serial_s * 1000,
+	    .auth_local = cf->auth_proxy,
+	    .server_name = cf->server_name,
 	};
 	const char *store_uri = cf->store;
 	char listening[512];
@@ -402,7 +404,7 @@ static int impd_start(struct impd *d)
 	err = store_open(&d->store, store_uri, d->loop);
 	if (err) {
 		log_err(NULL, "cannot open store %s: %s", store_uri,
-			err_str(err));
+		        err_str(err));
 		return err;
 	}
 	err = dom_alloc(&d->dom, d->store);
@@ -431,11 +433,10 @@ static int impd_start(struct impd *d)
 	if (err)
 		return err;
 	err = sip_tsxl_alloc(&d->tl, loop_tmrl(d->loop), sip_tp_ops(), d->tp,
-			     &timers, core_request, d);
+	                     &timers, core_request, d);
 	if (err)
 		return err;
-	err = proxy_alloc(&d->px, &pc, d->tl, d->loc, d->dom, d->auth,
-			  d->reg);
+	err = proxy_alloc(&d->px, &pc, d->tl, d->loc, d->dom, d->auth, d->reg);
 	if (err)
 		return err;
 	proxy_set_lenient(d->px, cf->lenient);
@@ -446,11 +447,12 @@ static int impd_start(struct impd *d)
 		return err;
 
 	log_notice(NULL, "impd ready: %s, domain %s, store %s, %u bindings",
-		   listening, dom_default(d->dom), store_uri,
-		   loc_count(d->loc));
-	log_notice(NULL, "add a user with: impctl --store %s user add "
-			 "alice@%s --password SECRET",
-		   store_uri, dom_default(d->dom));
+	           listening, dom_default(d->dom), store_uri,
+	           loc_count(d->loc));
+	log_notice(NULL,
+	           "add a user with: impctl --store %s user add "
+	           "alice@%s --password SECRET",
+	           store_uri, dom_default(d->dom));
 	return 0;
 }
 

@@ -1,4 +1,5 @@
-/* proxy/location.h - location service: AoR -> contact bindings (RFC 3261 10, RFC 5627) */
+/* proxy/location.h - location service: AoR -> contact bindings (RFC 3261 10,
+ * RFC 5627) */
 #ifndef PROXY_LOCATION_H
 #define PROXY_LOCATION_H
 
@@ -15,11 +16,11 @@ struct loc;
 
 /* One binding; refcounted (mem). Strings are owned. */
 struct loc_binding {
-	struct le le;          /* in the AoR's list, q descending, then
-				  newest first */
-	char *aor;             /* "alice@example.com" */
-	char *contact;         /* Contact URI as registered */
-	char *instance;        /* +sip.instance or "" */
+	struct le le;   /* in the AoR's list, q descending, then
+	                   newest first */
+	char *aor;      /* "alice@example.com" */
+	char *contact;  /* Contact URI as registered */
+	char *instance; /* +sip.instance or "" */
 	uint32_t reg_id;
 	char *callid;
 	uint32_t cseq;
@@ -28,9 +29,9 @@ struct loc_binding {
 	char *path;            /* Path values joined with ",", or "" */
 	enum sip_transp rx_tp; /* where the REGISTER came from */
 	struct sa rx_addr;
-	char *params;          /* contact params (feature tags) */
+	char *params; /* contact params (feature tags) */
 	char *user_agent;
-	char *temp_gruu;       /* token, or "" */
+	char *temp_gruu; /* token, or "" */
 };
 
 /* Loads every binding from st (dropping expired ones); keeps expiry timers
@@ -47,7 +48,7 @@ struct loc_binding *loc_find_gruu(struct loc *loc, const struct sip_uri *uri);
  * object or NULL). */
 typedef void loc_done_h(int err, void *arg);
 int loc_replace(struct loc *loc, const char *aor, struct list *bindings,
-		loc_done_h *done, void *arg);
+                loc_done_h *done, void *arg);
 /* Total bindings (for stats and memory measurements). */
 uint32_t loc_count(const struct loc *loc);
 /* Told after every change of aor's bindings (reg event, deferred

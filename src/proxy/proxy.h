@@ -14,11 +14,11 @@ struct registrar;
 struct proxy;
 
 struct proxy_conf {
-	uint32_t timer_c_ms;      /* 180000: INVITE branch without final */
-	uint32_t serial_ms;       /* 0: a q-group gets this long before the
-				     next group is tried (0 = until final) */
-	bool auth_local;          /* 407 for requests from local users (on) */
-	const char *server_name;  /* Server / User-Agent header value */
+	uint32_t timer_c_ms;     /* 180000: INVITE branch without final */
+	uint32_t serial_ms;      /* 0: a q-group gets this long before the
+	                            next group is tried (0 = until final) */
+	bool auth_local;         /* 407 for requests from local users (on) */
+	const char *server_name; /* Server / User-Agent header value */
 };
 
 /*
@@ -31,8 +31,8 @@ struct proxy_conf {
  * serial forking, response aggregation, CANCEL, ACK.
  */
 int proxy_alloc(struct proxy **pp, const struct proxy_conf *cf,
-		struct sip_tsxl *tl, struct loc *loc, struct dom *dom,
-		struct auth *auth, struct registrar *reg);
+                struct sip_tsxl *tl, struct loc *loc, struct dom *dom,
+                struct auth *auth, struct registrar *reg);
 /* A request that matched no server transaction (sip_req_h). */
 void proxy_recv(struct sip_msg *msg, void *arg /* struct proxy */);
 
@@ -42,7 +42,7 @@ void proxy_recv(struct sip_msg *msg, void *arg /* struct proxy */);
 struct sip_stsx;
 typedef void proxy_local_h(struct sip_stsx *st, void *arg);
 int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
-			 void *arg);
+                         void *arg);
 
 /* added by proxy: CORE-17 lenient mode (conf "lenient"): requests without
  * From tag, SUBSCRIBE/NOTIFY without Event, NOTIFY without

@@ -308,8 +308,8 @@ static bool sa_is_private(const struct sa *a)
 	if (sa_af(a) == AF_INET6) {
 		const uint8_t *b = a->u.in6.sin6_addr.s6_addr;
 
-		return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe &&
-		                                 (b[1] & 0xc0) == 0x80);
+		return (b[0] & 0xfe) == 0xfc ||
+		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
 	}
 	return false;
 }

@@ -1,4 +1,5 @@
-/* proxy/registrar.h - REGISTER processing (RFC 3261 10.3, RFC 3327, RFC 5627) */
+/* proxy/registrar.h - REGISTER processing (RFC 3261 10.3, RFC 3327, RFC 5627)
+ */
 #ifndef PROXY_REGISTRAR_H
 #define PROXY_REGISTRAR_H
 
@@ -20,7 +21,7 @@ struct registrar_conf {
 };
 
 int registrar_alloc(struct registrar **rp, const struct registrar_conf *cf,
-		    struct loc *loc, struct auth *auth, struct dom *dom);
+                    struct loc *loc, struct auth *auth, struct dom *dom);
 /* Handle a REGISTER whose Request-URI names a local domain; answers on
  * st (401, 423, 400, 403, 200 with the current bindings ...). */
 void registrar_handle(struct registrar *r, struct sip_stsx *st);

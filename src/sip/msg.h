@@ -28,7 +28,7 @@ enum sip_transp {
 	SIP_TRANSP_TCP,
 	SIP_TRANSP_TLS,
 };
-const char *sip_transp_name(enum sip_transp tp); /* "UDP" ... */
+const char *sip_transp_name(enum sip_transp tp);  /* "UDP" ... */
 const char *sip_transp_lname(enum sip_transp tp); /* "udp" ..., "?" */
 /* "udp"/"UDP"/"tcp"/"tls" -> value; SIP_TRANSP_NONE if unknown. */
 enum sip_transp sip_transp_decode(const struct pl *pl);
@@ -81,8 +81,8 @@ enum sip_hdrid {
 	SIP_HDR_RACK,
 	SIP_HDR_REASON,
 	SIP_HDR_RECORD_ROUTE,
-	SIP_HDR_REFER_TO, /* r */
-	SIP_HDR_REFERRED_BY, /* b */
+	SIP_HDR_REFER_TO,       /* r */
+	SIP_HDR_REFERRED_BY,    /* b */
 	SIP_HDR_REJECT_CONTACT, /* j */
 	SIP_HDR_REPLACES,
 	SIP_HDR_REPLY_TO,
@@ -124,45 +124,44 @@ enum sip_hdrid sip_hdr_id(const struct pl *name);
  * per value; others (Authorization, WWW-Authenticate, Date, unknown
  * headers...) get one per header line, value as received. */
 struct sip_hdr {
-	struct le le;      /* in sip_msg.hdrl, message order */
-	struct pl name;    /* as received (may be compact) */
-	struct pl val;     /* one value, trimmed; folding kept as received */
+	struct le le;   /* in sip_msg.hdrl, message order */
+	struct pl name; /* as received (may be compact) */
+	struct pl val;  /* one value, trimmed; folding kept as received */
 	enum sip_hdrid id;
-	uint16_t line;     /* header line number (0-based), to find values
-			      that came from the same line */
+	uint16_t line; /* header line number (0-based), to find values
+	                  that came from the same line */
 };
 
 /* URI (RFC 3261 19.1, RFC 3966 tel). host is without [] for IPv6 and
  * af says which kind it is. */
 struct sip_uri {
-	struct pl scheme;   /* "sip", "sips", "tel", or any other */
-	struct pl user;     /* escaped as received; for tel: the number */
+	struct pl scheme; /* "sip", "sips", "tel", or any other */
+	struct pl user;   /* escaped as received; for tel: the number */
 	struct pl password;
-	struct pl host;     /* for tel: empty */
-	int af;             /* AF_INET, AF_INET6, or 0 for a name */
-	uint16_t port;      /* 0 if absent */
-	struct pl params;   /* ";a=b;lr" including the leading ';' */
-	struct pl headers;  /* "?x=y" without the '?' */
+	struct pl host;      /* for tel: empty */
+	int af;              /* AF_INET, AF_INET6, or 0 for a name */
+	uint16_t port;       /* 0 if absent */
+	struct pl params;    /* ";a=b;lr" including the leading ';' */
+	struct pl headers;   /* "?x=y" without the '?' */
 	struct pl transport; /* value of transport= */
 	struct pl maddr;
 	struct pl user_param; /* value of user= */
-	struct pl gr;       /* gr param value (may be set-but-empty: see has_gr) */
+	struct pl gr; /* gr param value (may be set-but-empty: see has_gr) */
 	bool has_gr;
 	bool lr;
-	bool sips;          /* scheme is sips */
-	bool is_sip;        /* sip or sips */
+	bool sips;   /* scheme is sips */
+	bool is_sip; /* sip or sips */
 	bool is_tel;
 };
 /* Decode a URI (whole slice). EBADMSG with pe filled. Unknown schemes
  * decode (scheme set, the rest in user) - callers answer 416. */
 int sip_uri_decode(struct sip_uri *uri, const struct pl *pl,
-		   struct parse_err *pe);
+                   struct parse_err *pe);
 /* Compare per RFC 3261 19.1.4. */
 bool sip_uri_cmp(const struct sip_uri *a, const struct sip_uri *b);
 /* Find a uri-parameter (or any ";name=value" list). ENOENT; value empty
  * for a parameter without '='. */
-int sip_param_get(const struct pl *params, const char *name,
-		  struct pl *val);
+int sip_param_get(const struct pl *params, const char *name, struct pl *val);
 bool sip_param_exists(const struct pl *params, const char *name);
 /* Unescape %HH into buf (NUL-terminated). EBADMSG on a bad escape,
  * ERANGE if it does not fit. */
@@ -174,44 +173,44 @@ int sip_uri_aor_print(const struct sip_uri *uri, char *buf, size_t size);
 /* name-addr / addr-spec (From, To, Contact, Route, Record-Route, Path,
  * Refer-To, P-Asserted-Identity ...) */
 struct sip_addr {
-	struct pl dname;  /* display name, quotes stripped, escapes kept */
-	struct pl auri;   /* URI text (inside <> if any) */
+	struct pl dname; /* display name, quotes stripped, escapes kept */
+	struct pl auri;  /* URI text (inside <> if any) */
 	struct sip_uri uri;
 	struct pl params; /* header params after the URI (";tag=x;q=0.5") */
 	struct pl tag;
-	bool angle;       /* name-addr form */
+	bool angle; /* name-addr form */
 };
 int sip_addr_decode(struct sip_addr *addr, const struct pl *pl,
-		    struct parse_err *pe);
+                    struct parse_err *pe);
 
 /* Contact value: an addr plus the star form. */
 struct sip_contact {
 	struct sip_addr addr;
-	bool star;         /* "Contact: *" */
-	int64_t expires;   /* expires param, -1 if absent */
-	uint32_t q;        /* q param x1000 (1000 if absent) */
+	bool star;       /* "Contact: *" */
+	int64_t expires; /* expires param, -1 if absent */
+	uint32_t q;      /* q param x1000 (1000 if absent) */
 	bool has_q;
 };
 int sip_contact_decode(struct sip_contact *c, const struct pl *pl,
-		       struct parse_err *pe);
+                       struct parse_err *pe);
 
 struct sip_via {
-	struct pl val;       /* whole value */
-	struct pl proto;     /* "SIP/2.0" */
-	struct pl tp_name;   /* "UDP", "TCP", "TLS", "SCTP", other */
-	enum sip_transp tp;  /* NONE if not one we run */
-	struct pl sentby;    /* "host[:port]" as received */
-	struct pl host;      /* without [] */
+	struct pl val;      /* whole value */
+	struct pl proto;    /* "SIP/2.0" */
+	struct pl tp_name;  /* "UDP", "TCP", "TLS", "SCTP", other */
+	enum sip_transp tp; /* NONE if not one we run */
+	struct pl sentby;   /* "host[:port]" as received */
+	struct pl host;     /* without [] */
 	int af;
-	uint16_t port;       /* 0 if absent */
-	struct pl params;    /* ";branch=...;rport" */
+	uint16_t port;    /* 0 if absent */
+	struct pl params; /* ";branch=...;rport" */
 	struct pl branch;
 	struct pl received;
-	bool rport;          /* rport present */
-	uint16_t rport_val;  /* 0 if rport present without value */
+	bool rport;         /* rport present */
+	uint16_t rport_val; /* 0 if rport present without value */
 };
 int sip_via_decode(struct sip_via *via, const struct pl *pl,
-		   struct parse_err *pe);
+                   struct parse_err *pe);
 
 struct sip_cseq {
 	uint32_t num;
@@ -222,12 +221,12 @@ struct sip_cseq {
 struct sip_auth {
 	struct pl scheme; /* "Digest" */
 	struct pl username, realm, nonce, uri, response, algorithm, cnonce,
-		opaque, qop, nc;
+	    opaque, qop, nc;
 	bool has_auth_param; /* unknown params present (kept, ignored) */
 };
 /* Values with quotes stripped. EBADMSG on broken syntax. */
 int sip_auth_decode(struct sip_auth *auth, const struct pl *pl,
-		    struct parse_err *pe);
+                    struct parse_err *pe);
 
 /* Event header (RFC 6665): package name (with template, "presence.winfo")
  * and params (";id=1"). */
@@ -237,7 +236,7 @@ struct sip_event {
 	struct pl id;
 };
 int sip_event_decode(struct sip_event *ev, const struct pl *pl,
-		     struct parse_err *pe);
+                     struct parse_err *pe);
 
 struct sip_msg {
 	struct buf *mb; /* the receive buffer; reference held */
@@ -252,27 +251,27 @@ struct sip_msg {
 	uint16_t scode;     /* response status */
 	struct pl reason;   /* response reason phrase */
 
-	struct list hdrl;   /* struct sip_hdr, in message order */
+	struct list hdrl; /* struct sip_hdr, in message order */
 
 	/* decoded at decode time (required ones are checked there) */
 	struct sip_via via; /* top Via */
 	struct sip_addr from, to;
 	struct pl callid;
 	struct sip_cseq cseq;
-	int32_t maxfwd;     /* -1 when absent */
-	int64_t expires;    /* Expires header, -1 when absent */
-	struct pl ctype;    /* Content-Type value (may be empty) */
-	uint32_t clen;      /* Content-Length value (body length for UDP if
-			       absent) */
+	int32_t maxfwd;  /* -1 when absent */
+	int64_t expires; /* Expires header, -1 when absent */
+	struct pl ctype; /* Content-Type value (may be empty) */
+	uint32_t clen;   /* Content-Length value (body length for UDP if
+	                    absent) */
 	bool has_clen;
-	struct pl body;     /* exactly clen octets */
+	struct pl body; /* exactly clen octets */
 
 	/* set by the transport that received it */
 	struct sa src;
-	struct sa dst;      /* local address it arrived on */
+	struct sa dst; /* local address it arrived on */
 	enum sip_transp tp;
-	void *conn;         /* struct sip_conn, reference held, or NULL */
-	uint64_t rx_ms;     /* receive time */
+	void *conn;     /* struct sip_conn, reference held, or NULL */
+	uint64_t rx_ms; /* receive time */
 };
 
 /* Decode one framed message: b->b[b->pos .. b->end) must hold exactly one
@@ -288,28 +287,26 @@ struct sip_msg {
  * 0-255 ...), Content-Length consistent, version SIP/2.0 (ENOTSUP ->
  * 505). */
 int sip_msg_decode(struct sip_msg **msgp, struct buf *b, bool stream,
-		   struct parse_err *pe);
+                   struct parse_err *pe);
 
 /* Best effort for error replies: if decode failed on a request, fill the
  * fields needed to build a response (Via list, From, To, Call-ID, CSeq)
  * from a message whose problem lies elsewhere; ENOENT when impossible. */
 int sip_msg_decode_lenient(struct sip_msg **msgp, struct buf *b, bool stream,
-			   struct parse_err *pe);
+                           struct parse_err *pe);
 
 /* First header with id, or NULL. */
-const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
-				  enum sip_hdrid id);
+const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdrid id);
 /* First header whose name matches (for SIP_HDR_OTHER too). */
-const struct sip_hdr *sip_msg_xhdr(const struct sip_msg *msg,
-				   const char *name);
+const struct sip_hdr *sip_msg_xhdr(const struct sip_msg *msg, const char *name);
 /* Next header with the same id after h, or NULL. */
 const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg,
-				       const struct sip_hdr *h);
+                                       const struct sip_hdr *h);
 uint32_t sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdrid id);
 /* Whether an option-tag list header (Require, Supported, Proxy-Require,
  * Unsupported, Allow, Allow-Events) holds tag (case-insensitive). */
 bool sip_msg_hdr_has_value(const struct sip_msg *msg, enum sip_hdrid id,
-			   const char *tag);
+                           const char *tag);
 static inline bool sip_msg_is(const struct sip_msg *msg, const char *met)
 {
 	return msg->req && !pl_strcmp(&msg->met, met);
@@ -328,7 +325,7 @@ static inline bool sip_msg_is(const struct sip_msg *msg, const char *met)
  * a lone "\r\n\r\n" ping is answered "\r\n" by the caller, RFC 5626 4.4.1).
  */
 int sip_frame(const uint8_t *p, size_t n, size_t *scanned, size_t *len,
-	      size_t *ka_len, size_t max_hdr, size_t max_msg);
+              size_t *ka_len, size_t max_hdr, size_t max_msg);
 
 /* --- encoder --- */
 
@@ -340,15 +337,15 @@ int sip_hdr_encode(struct buf *mb, const struct sip_hdr *h);
  * CSeq, then the extra headers in fmt (each ending "\r\n"; may be NULL),
  * Content-Length, and body (may be NULL). reason NULL = default phrase.
  * A 100 never gets a To tag. */
-int sip_resp_encode(struct buf **mbp, const struct sip_msg *req,
-		    uint16_t scode, const char *reason, const char *totag,
-		    const struct pl *body, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+int sip_resp_encode(struct buf **mbp, const struct sip_msg *req, uint16_t scode,
+                    const char *reason, const char *totag,
+                    const struct pl *body, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 /* Print Via header h of msg (the top one, as received) with received and
  * rport filled in from msg->src (RFC 3261 18.2.1, RFC 3581 4); copied
  * unchanged when they would add nothing or msg->src is not set. */
 int sip_via_encode_rx(struct buf *mb, const struct sip_msg *msg,
-		      const struct sip_hdr *h);
+                      const struct sip_hdr *h);
 /* Default reason phrase for a status code ("Not Found"). */
 const char *sip_reason(uint16_t scode);
 
@@ -356,9 +353,9 @@ const char *sip_reason(uint16_t scode);
  * time: Contact list, Route list... Call h for each value of id; stop when
  * h returns true. */
 typedef bool sip_hdr_h(const struct sip_hdr *h, const struct sip_msg *msg,
-		       void *arg);
+                       void *arg);
 const struct sip_hdr *sip_msg_hdr_apply(const struct sip_msg *msg,
-					enum sip_hdrid id, sip_hdr_h *h,
-					void *arg);
+                                        enum sip_hdrid id, sip_hdr_h *h,
+                                        void *arg);
 
 #endif

@@ -1,4 +1,5 @@
-/* sip/tp.h - SIP transports: UDP, TCP, TLS (RFC 3261 18, RFC 3581, RFC 5626 4.4.1) */
+/* sip/tp.h - SIP transports: UDP, TCP, TLS (RFC 3261 18, RFC 3581, RFC
+ * 5626 4.4.1) */
 #ifndef SIP_TP_H
 #define SIP_TP_H
 
@@ -32,27 +33,27 @@ struct sip_tp_ops {
 	 * mem object: the transport holds a reference until the send has
 	 * completed or failed. */
 	int (*send)(void *ctx, const struct sip_dst *dst, struct buf *mb,
-		    sip_send_err_h *eh, void *arg);
+	            sip_send_err_h *eh, void *arg);
 	/* The local address a message to dst leaves from (for Via sent-by
 	 * and Record-Route). */
 	int (*laddr)(void *ctx, enum sip_transp tp, const struct sa *dst,
-		     struct sa *local);
+	             struct sa *local);
 	/* Optional (NULL: never): is a stream connection of kind tp to addr
 	 * open right now? Routing prefers a client's live connection. */
 	bool (*flow_alive)(void *ctx, enum sip_transp tp,
-			   const struct sa *addr);
+	                   const struct sa *addr);
 };
 
 struct sip_tp_conf {
-	uint32_t max_msg;      /* largest message accepted/sent, octets */
-	uint32_t max_hdr;      /* largest header section, octets */
-	uint32_t max_conns;    /* open stream connections, all kinds */
-	uint32_t idle_s;       /* close idle stream connections after */
-	uint32_t connect_ms;   /* TCP connect + TLS handshake timeout */
-	uint32_t udp_mtu;      /* over this, requests go over TCP (18.1.1) */
-	const char *tls_cert;  /* PEM file paths (TLS listeners/clients) */
+	uint32_t max_msg;     /* largest message accepted/sent, octets */
+	uint32_t max_hdr;     /* largest header section, octets */
+	uint32_t max_conns;   /* open stream connections, all kinds */
+	uint32_t idle_s;      /* close idle stream connections after */
+	uint32_t connect_ms;  /* TCP connect + TLS handshake timeout */
+	uint32_t udp_mtu;     /* over this, requests go over TCP (18.1.1) */
+	const char *tls_cert; /* PEM file paths (TLS listeners/clients) */
 	const char *tls_key;
-	const char *tls_ca;    /* CA file to verify peers, or NULL */
+	const char *tls_ca;     /* CA file to verify peers, or NULL */
 	bool tls_verify_client; /* ask for and verify client certificates */
 	bool tls_verify_server; /* verify servers impd connects to */
 };
@@ -62,26 +63,26 @@ struct sip_tp_conf {
  * decoded; msg is a leniently decoded request (enough to answer with 400
  * or 505) or NULL, and pe says why. */
 typedef void sip_tp_recv_h(int err, struct sip_msg *msg,
-			   const struct parse_err *pe, void *arg);
+                           const struct parse_err *pe, void *arg);
 
 struct sip_tp;
 
 int sip_tp_alloc(struct sip_tp **tpp, struct loop *loop,
-		 const struct sip_tp_conf *cf, sip_tp_recv_h *h, void *arg);
+                 const struct sip_tp_conf *cf, sip_tp_recv_h *h, void *arg);
 /* Start a listener. port 0 picks a free port (see sip_tp_listen_addr). */
 int sip_tp_listen(struct sip_tp *tp, enum sip_transp t, const struct sa *laddr);
 /* The bound address of the first listener of kind t and family af. */
 int sip_tp_listen_addr(const struct sip_tp *tp, enum sip_transp t, int af,
-		       struct sa *laddr);
+                       struct sa *laddr);
 bool sip_tp_has(const struct sip_tp *tp, enum sip_transp t);
 int sip_tp_send(struct sip_tp *tp, const struct sip_dst *dst, struct buf *mb,
-		sip_send_err_h *eh, void *arg);
+                sip_send_err_h *eh, void *arg);
 /* Adapter for state machines: ops with ctx = the struct sip_tp. */
 const struct sip_tp_ops *sip_tp_ops(void);
 /* Is there an open stream connection to addr? (flow liveness for the
  * registrar and tests) */
 bool sip_tp_conn_exists(const struct sip_tp *tp, enum sip_transp t,
-			const struct sa *addr);
+                        const struct sa *addr);
 
 struct sip_tp_stats {
 	uint64_t rx_msgs, tx_msgs, rx_bad, rx_bytes, tx_bytes;

@@ -26,9 +26,8 @@ typedef void sip_req_h(struct sip_msg *msg, void *arg);
 
 /* Transactions run on tmrl's clock and send through ops(ctx). */
 int sip_tsxl_alloc(struct sip_tsxl **tlp, struct tmrl *tmrl,
-		   const struct sip_tp_ops *ops, void *tpctx,
-		   const struct sip_timers *timers, sip_req_h *reqh,
-		   void *arg);
+                   const struct sip_tp_ops *ops, void *tpctx,
+                   const struct sip_timers *timers, sip_req_h *reqh, void *arg);
 /* Every decoded message from the transport goes here. Responses reach
  * their client transaction (no match: dropped, ENOENT). Requests that
  * match a server transaction are absorbed (retransmissions get the last
@@ -38,7 +37,7 @@ int sip_tsxl_recv(struct sip_tsxl *tl, struct sip_msg *msg);
 /* Send without a transaction (ACK for 2xx forwarded by a proxy, stateless
  * replies). */
 int sip_tsxl_send(struct sip_tsxl *tl, const struct sip_dst *dst,
-		  struct buf *mb);
+                  struct buf *mb);
 /* A fresh RFC 3261 branch "z9hG4bK..." (buf holds at least 48). */
 void sip_tsxl_branch(struct sip_tsxl *tl, char *buf, size_t size);
 struct tmrl *sip_tsxl_tmrl(struct sip_tsxl *tl);
@@ -61,7 +60,7 @@ typedef void sip_stsx_term_h(int err, void *arg);
  * An INVITE gets 100 Trying at once. The caller holds one reference; the
  * layer holds its own until the transaction ends. */
 int sip_stsx_alloc(struct sip_stsx **stp, struct sip_tsxl *tl,
-		   struct sip_msg *req);
+                   struct sip_msg *req);
 void sip_stsx_set_termh(struct sip_stsx *st, sip_stsx_term_h *h, void *arg);
 /* Send a response (mb: from sip_resp_encode). Provisionals any number of
  * times before the final; the first final fixes the outcome; for INVITE,
@@ -69,11 +68,11 @@ void sip_stsx_set_termh(struct sip_stsx *st, sip_stsx_term_h *h, void *arg);
 int sip_stsx_reply(struct sip_stsx *st, struct buf *mb);
 /* Encode (with this transaction's own To-tag) and send. */
 int sip_stsx_replyf(struct sip_stsx *st, uint16_t scode, const char *reason,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Same, with a body. */
 int sip_stsx_replyb(struct sip_stsx *st, uint16_t scode, const char *reason,
-		    const struct pl *body, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+                    const struct pl *body, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 struct sip_msg *sip_stsx_req(const struct sip_stsx *st);
 /* The To-tag used for locally generated responses of this transaction. */
 const char *sip_stsx_totag(const struct sip_stsx *st);
@@ -82,7 +81,7 @@ uint16_t sip_stsx_status(const struct sip_stsx *st);
 /* The INVITE server transaction a CANCEL refers to (RFC 3261 9.2), or
  * NULL. Borrowed. */
 struct sip_stsx *sip_stsx_find_invite(struct sip_tsxl *tl,
-				      const struct sip_msg *cancel);
+                                      const struct sip_msg *cancel);
 /* Drop the caller's reference and stop calling its handlers. NULL. A
  * transaction without a final response ends here; a completed non-INVITE
  * one keeps only what matching retransmissions needs (the request is
@@ -101,8 +100,8 @@ typedef void sip_ctsx_resp_h(int err, const struct sip_msg *resp, void *arg);
  * The layer decodes mb once to learn the method, branch and what CANCEL
  * and ACK need. ACK for non-2xx finals is sent here (17.1.1.3). */
 int sip_ctsx_alloc(struct sip_ctsx **ctp, struct sip_tsxl *tl,
-		   const struct sip_dst *dst, struct buf *mb,
-		   sip_ctsx_resp_h *h, void *arg);
+                   const struct sip_dst *dst, struct buf *mb,
+                   sip_ctsx_resp_h *h, void *arg);
 /* CANCEL an INVITE client transaction (RFC 3261 9.1): sent once a
  * provisional has arrived (at once if one has); not at all once a final
  * has. reason: a Reason header value or NULL. */

@@ -14,7 +14,8 @@
 #define SIP_TSX_COOKIE "z9hG4bK"
 
 /* Buckets of each transaction table (thousands of transactions). */
-#define SIP_TSX_BUCKETS 65536 /* ~160k live server transactions at 5k/s (Timer J) */
+#define SIP_TSX_BUCKETS                                                        \
+	65536 /* ~160k live server transactions at 5k/s (Timer J) */
 
 /* Timer D (17.1.1.2: at least 32 s over unreliable transports). */
 #define SIP_TSX_TIMER_D 32000

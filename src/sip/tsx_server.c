@@ -21,7 +21,7 @@ struct sip_stsx {
 	struct le he;        /* in tl->sht while live */
 	struct sip_tsxl *tl; /* borrowed; NULL once terminated */
 	struct sip_msg *req; /* the request that created us; NULL once
-				compacted (see compact()) */
+	                        compacted (see compact()) */
 	struct pl kbranch, khost, kmet; /* compacted: slices of key */
 	uint16_t kport;
 	struct sip_dst dst;  /* where responses go */

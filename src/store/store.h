@@ -29,7 +29,7 @@ int store_schema_version(struct store *st);
 typedef void store_done_h(int err, void *arg);
 
 /* --- domains --- */
-int store_domain_add(struct store *st, const char *domain); /* EEXIST */
+int store_domain_add(struct store *st, const char *domain);    /* EEXIST */
 int store_domain_remove(struct store *st, const char *domain); /* ENOENT */
 int store_domain_exists(struct store *st, const char *domain, bool *exists);
 typedef void store_domain_h(const char *domain, void *arg);
@@ -39,35 +39,34 @@ int store_domain_list(struct store *st, store_domain_h *h, void *arg);
 struct store_user {
 	char user[128];
 	char domain[128];
-	char ha1_md5[33];     /* MD5(user:realm:password), realm = domain */
-	char ha1_sha256[65];  /* SHA-256(user:realm:password) */
+	char ha1_md5[33];    /* MD5(user:realm:password), realm = domain */
+	char ha1_sha256[65]; /* SHA-256(user:realm:password) */
 	bool enabled;
 };
 int store_user_add(struct store *st, const struct store_user *u);
-				/* EEXIST; ENOENT when the domain is unknown */
+/* EEXIST; ENOENT when the domain is unknown */
 int store_user_update(struct store *st, const struct store_user *u);
-				/* ENOENT */
+/* ENOENT */
 int store_user_remove(struct store *st, const char *user,
-		      const char *domain); /* ENOENT */
+                      const char *domain); /* ENOENT */
 int store_user_get(struct store *st, const char *user, const char *domain,
-		   struct store_user *u); /* ENOENT */
+                   struct store_user *u); /* ENOENT */
 typedef void store_user_h(const struct store_user *u, void *arg);
 /* domain NULL: all domains */
 int store_user_list(struct store *st, const char *domain, store_user_h *h,
-		    void *arg);
+                    void *arg);
 /* Async lookup: h(err, u, arg) on the loop thread; err ENOENT when no such
  * user. */
-typedef void store_user_get_h(int err, const struct store_user *u,
-			      void *arg);
-int store_user_get_async(struct store *st, const char *user,
-			 const char *domain, store_user_get_h *h, void *arg);
+typedef void store_user_get_h(int err, const struct store_user *u, void *arg);
+int store_user_get_async(struct store *st, const char *user, const char *domain,
+                         store_user_get_h *h, void *arg);
 
 /* --- registrations (location service bindings) --- */
 struct store_binding {
-	const char *aor;        /* "alice@example.com" */
-	const char *contact;    /* Contact URI as registered */
-	const char *instance;   /* +sip.instance value or "" */
-	uint32_t reg_id;        /* RFC 5626 reg-id or 0 */
+	const char *aor;      /* "alice@example.com" */
+	const char *contact;  /* Contact URI as registered */
+	const char *instance; /* +sip.instance value or "" */
+	uint32_t reg_id;      /* RFC 5626 reg-id or 0 */
 	const char *callid;
 	uint32_t cseq;
 	uint64_t expires;       /* absolute, seconds since the epoch */
@@ -81,16 +80,16 @@ struct store_binding {
 /* Replace every binding of aor with bindings[0..n) in one commit (n == 0
  * removes the AoR). Async; done on the loop thread. */
 int store_reg_replace(struct store *st, const char *aor,
-		      const struct store_binding *bindings, uint32_t n,
-		      store_done_h *done, void *arg);
+                      const struct store_binding *bindings, uint32_t n,
+                      store_done_h *done, void *arg);
 /* Synchronous version (tests, impctl). */
 int store_reg_replace_sync(struct store *st, const char *aor,
-			   const struct store_binding *bindings, uint32_t n);
+                           const struct store_binding *bindings, uint32_t n);
 typedef void store_binding_h(const struct store_binding *b, void *arg);
 /* All bindings (aor NULL) or one AoR's, synchronously (start-up, impctl).
  * Strings are valid during the call only. */
 int store_reg_list(struct store *st, const char *aor, store_binding_h *h,
-		   void *arg);
+                   void *arg);
 
 /* Wait until every queued asynchronous operation has completed (used at
  * shutdown and by tests). */

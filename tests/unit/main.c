@@ -73,8 +73,8 @@ int test_read_file(char **bufp, size_t *lenp, const char *rel)
 	return 0;
 }
 
-static void quiet_log(enum log_level lvl, const char *module,
-		      const char *line, void *arg)
+static void quiet_log(enum log_level lvl, const char *module, const char *line,
+                      void *arg)
 {
 	(void)arg;
 	if (verbose)
@@ -94,8 +94,8 @@ static int run_one(const struct test *t, int *leaked)
 	*leaked = after.blocks != before.blocks;
 	if (*leaked)
 		fprintf(stderr, "    leak: %zd blocks, %zd bytes\n",
-			(ssize_t)(after.blocks - before.blocks),
-			(ssize_t)(after.bytes - before.bytes));
+		        (ssize_t)(after.blocks - before.blocks),
+		        (ssize_t)(after.bytes - before.bytes));
 	if (failed_assert && !err)
 		err = EINVAL;
 	return err;
@@ -115,12 +115,12 @@ static int run_oom(const struct test *t)
 		mem_fail_after(0);
 		if (leaked) {
 			fprintf(stderr, "    oom #%llu: leak\n",
-				(unsigned long long)n);
+			        (unsigned long long)n);
 			return EINVAL;
 		}
 		if (err && err != ENOMEM) {
 			fprintf(stderr, "    oom #%llu: error %d (%s)\n",
-				(unsigned long long)n, err, strerror(err));
+			        (unsigned long long)n, err, strerror(err));
 			return err;
 		}
 		if (used < n) /* finished before the injected failure */
@@ -152,9 +152,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[first], "--list"))
 			list = true;
 		else {
-			fprintf(stderr,
-				"usage: unittest [-v] [--oom] [--list] "
-				"[filter...]\n");
+			fprintf(stderr, "usage: unittest [-v] [--oom] [--list] "
+			                "[filter...]\n");
 			return 2;
 		}
 	}

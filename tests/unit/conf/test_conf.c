@@ -595,8 +595,7 @@ TEST(test_conf_print_doc)
 		snprintf(k, sizeof(k), "| `%s` |", conf_keys[i].key);
 		TEST_ASSERT(strstr(out, k));
 	}
-	TEST_ASSERT(
-	    strstr(out, "| `sip.t1_ms` | `500` | 10..10000 | "));
+	TEST_ASSERT(strstr(out, "| `sip.t1_ms` | `500` | 10..10000 | "));
 	TEST_ASSERT(strstr(out, "udp\\|tcp\\|tls"));
 out:
 	free(out);

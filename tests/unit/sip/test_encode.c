@@ -261,14 +261,14 @@ out:
 TEST(test_sip_resp_encode_received_rport)
 {
 	static const char req[] =
-		"REGISTER sip:example.com SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKr1\r\n"
-		"Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKr0\r\n"
-		"From: <sip:a@example.com>;tag=1\r\n"
-		"To: <sip:a@example.com>\r\n"
-		"Call-ID: rr1\r\n"
-		"CSeq: 1 REGISTER\r\n"
-		"Content-Length: 0\r\n\r\n";
+	    "REGISTER sip:example.com SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bKr1\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKr0\r\n"
+	    "From: <sip:a@example.com>;tag=1\r\n"
+	    "To: <sip:a@example.com>\r\n"
+	    "Call-ID: rr1\r\n"
+	    "CSeq: 1 REGISTER\r\n"
+	    "Content-Length: 0\r\n\r\n";
 	struct sip_msg *msg = NULL, *rsp = NULL;
 	struct buf *mb = NULL;
 	const struct sip_hdr *h;
