@@ -12,6 +12,7 @@
 #include "base/mem.h"
 #include "base/util.h"
 #include "conf/conf.h"
+#include "proxy/auth.h"
 #include "store/store.h"
 
 /* Exit codes (documented in --help). */
@@ -193,19 +194,20 @@ static int get_password(const struct opts *o, char *pw, size_t size)
 	return EX_OK;
 }
 
-/* HA1 = H(user:realm:password) with realm = domain (RFC 7616 3.4.2). */
+/* HA1 for both algorithms, realm = domain, computed by the same function
+ * the verifier uses (auth_ha1). */
 static int set_ha1(struct store_user *u, const char *pw)
 {
-	char a1[1024];
-	int n = snprintf(a1, sizeof(a1), "%s:%s:%s", u->user, u->domain, pw);
+	int err = auth_ha1(u->ha1_md5, sizeof(u->ha1_md5), "MD5", u->user,
+	                   u->domain, pw);
 
-	if (n < 0 || (size_t)n >= sizeof(a1)) {
-		msg("user name and password too long");
-		return EX_USAGE;
+	if (!err)
+		err = auth_ha1(u->ha1_sha256, sizeof(u->ha1_sha256), "SHA-256",
+		               u->user, u->domain, pw);
+	if (err) {
+		msg("cannot compute the credentials: %s", err_str(err));
+		return EX_STORE;
 	}
-	md5_hex(u->ha1_md5, a1, (size_t)n);
-	sha256_hex(u->ha1_sha256, a1, (size_t)n);
-	explicit_bzero(a1, sizeof(a1));
 	return EX_OK;
 }
 
