@@ -61,6 +61,27 @@ struct conf {
 	/* [proxy] */
 	uint32_t timer_c_s; /* 180 */
 	uint32_t serial_s;  /* 0 */
+
+	/* [events] RFC 6665 notifier */
+	uint32_t evt_min_expires;        /* 60 */
+	uint32_t evt_max_expires;        /* 3600 */
+	uint32_t evt_notify_interval_ms; /* 500 */
+	uint32_t evt_notify_retries;     /* 3 */
+	uint32_t evt_max_subs;           /* 0: no limit */
+
+	/* [presence] */
+	uint32_t pres_pub_min_expires;     /* 60 */
+	uint32_t pres_pub_max_expires;     /* 3600 */
+	uint32_t pres_pub_default_expires; /* 3600 */
+	uint32_t pres_sub_default_expires; /* 3600 */
+	uint32_t pres_max_doc;             /* 65536 */
+	uint32_t pres_max_pubs;            /* 16 */
+	bool pres_lenient;                 /* yes: seed PIDF forms */
+	char pres_trusted[512];            /* "" */
+	char pres_default_local[16];       /* "allow" */
+	char pres_default_foreign[16];     /* "confirm" */
+	bool pres_trust_foreign_from;      /* no */
+	uint32_t pres_rules_poll_ms;       /* 500 */
 };
 
 /* Fill every field with its default. */

@@ -45,6 +45,17 @@ static const char *check_store(const char *v)
 	return NULL;
 }
 
+static const char *check_handling(const char *v)
+{
+	static const char *const names[] = {"allow", "confirm", "polite-block",
+	                                    "block"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i]))
+			return NULL;
+	return "expected one of allow, confirm, polite-block, block";
+}
+
 const struct conf_key conf_keys[] = {
     /* core */
     {"listen", CONF_LISTEN, OFF(listen), SZ(listen[0].spec), NULL, 0,
@@ -131,6 +142,58 @@ const struct conf_key conf_keys[] = {
         "Timer C for proxied INVITEs (RFC 3261 16.6), in s."),
     U32("proxy.serial_s", serial_s, "0", 0, 3600, CONF_RELOAD,
         "Try each contact this long in q order; 0: fork in parallel."),
+
+    /* events (RFC 6665) */
+    U32("events.min_expires", evt_min_expires, "60", 1, 86400, 0,
+        "Shortest subscription accepted (else 423), in s."),
+    U32("events.max_expires", evt_max_expires, "3600", 1, 604800, 0,
+        "Longer subscriptions are shortened to this, in s."),
+    U32("events.notify_interval_ms", evt_notify_interval_ms, "500", 0, 600000,
+        0,
+        "Least time between two NOTIFYs of one subscription; changes in "
+        "between are sent together. A subscriber's RFC 6446 throttle "
+        "may ask for more."),
+    U32("events.notify_retries", evt_notify_retries, "3", 0, 10, 0,
+        "A NOTIFY that times out or gets 408/5xx is sent again (after 1, "
+        "2, 4 ... s) this many times before the subscription ends."),
+    U32("events.max_subs", evt_max_subs, "0", 0, 100000000, 0,
+        "Most subscriptions at once (503 beyond); 0: no limit."),
+
+    /* presence */
+    U32("presence.pub_min_expires", pres_pub_min_expires, "60", 1, 86400, 0,
+        "Shortest publication accepted (else 423), in s."),
+    U32("presence.pub_max_expires", pres_pub_max_expires, "3600", 1, 604800, 0,
+        "Longer publications are shortened to this, in s."),
+    U32("presence.pub_default_expires", pres_pub_default_expires, "3600", 1,
+        604800, 0, "Publication lifetime when PUBLISH has no Expires, in s."),
+    U32("presence.sub_default_expires", pres_sub_default_expires, "3600", 1,
+        604800, 0,
+        "Subscription lifetime when SUBSCRIBE has no Expires, in s."),
+    U32("presence.max_doc", pres_max_doc, "65536", 1024, 1048576, 0,
+        "Largest presence document accepted in PUBLISH (else 413), octets."),
+    U32("presence.max_pubs", pres_max_pubs, "16", 1, 1024, 0,
+        "Most live publications per presentity (else 403)."),
+    BOOL("presence.lenient_pidf", pres_lenient, "yes", 0,
+         "Accept PIDF with undeclared well-known prefixes (rpid:, dm:, "
+         "sc:), as in the seed documents; output is always strict."),
+    STR("presence.trusted_publishers", pres_trusted, "", 0, NULL,
+        "Comma-separated users (user@domain) that may publish for every "
+        "presentity of their domain: calendar or telephony gateways."),
+    STR("presence.default_local", pres_default_local, "allow", CONF_NONEMPTY,
+        check_handling,
+        "What a watcher of the presentity's own domain gets when the "
+        "presentity's rules do not decide: allow, confirm, polite-block, "
+        "block."),
+    STR("presence.default_foreign", pres_default_foreign, "confirm",
+        CONF_NONEMPTY, check_handling,
+        "The same for watchers of other domains."),
+    BOOL("presence.trust_foreign_from", pres_trust_foreign_from, "no", 0,
+         "Let the From of an unauthenticated watcher of another domain "
+         "match identity conditions of rules (only behind a trusted "
+         "federation link)."),
+    U32("presence.rules_poll_ms", pres_rules_poll_ms, "500", 0, 60000, 0,
+        "How often the daemon looks for rules changed by impctl or "
+        "another node, in ms; 0: never."),
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

@@ -1,4 +1,5 @@
-/* main/impctl.c - impd administration: domains, users, registrations */
+/* main/impctl.c - impd administration: domains, users, registrations,
+ * presence rules (RFC 5025) and settings, subscriptions */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -6,12 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/util.h"
 #include "conf/conf.h"
+#include "event/evt.h"
+#include "presence/presence.h"
+#include "presence/rules.h"
 #include "proxy/auth.h"
 #include "store/store.h"
 
@@ -38,6 +44,16 @@ static const char usage_text[] =
     "  user remove USER@DOMAIN               remove a user\n"
     "  user passwd USER@DOMAIN --password PW set a new password\n"
     "  reg list [AOR]                        show registered bindings\n"
+    "  rules show USER@DOMAIN                print the user's presence rules\n"
+    "  rules set USER@DOMAIN FILE            store a pres-rules document\n"
+    "                                        (RFC 5025; '-' reads stdin)\n"
+    "  rules remove USER@DOMAIN              remove the user's rules\n"
+    "  rules allow|block|polite-block|confirm USER@DOMAIN WATCHER-URI\n"
+    "                                        add or replace the rule for\n"
+    "                                        one watcher\n"
+    "  presence invisible USER@DOMAIN on|off appear offline to watchers\n"
+    "  presence show USER@DOMAIN             publications and settings\n"
+    "  subs list [USER@DOMAIN]               show stored subscriptions\n"
     "\n"
     "options:\n"
     "  --store URI      the store (default: the 'store' key of the\n"
@@ -47,6 +63,12 @@ static const char usage_text[] =
     "                   Only digests (HA1, MD5 and SHA-256, realm =\n"
     "                   domain) are stored, never the password.\n"
     "  -h, --help       this text\n"
+    "\n"
+    "Presence rules combine as RFC 4745 says: every rule that matches a\n"
+    "watcher counts and the most permissive sub-handling wins, so a block\n"
+    "rule for one watcher does not undo a rule that allows a whole domain.\n"
+    "Watchers no rule matches get the configured default. A running impd\n"
+    "picks changes up by itself.\n"
     "\n"
     "exit status: 0 ok, 1 usage or configuration error, 2 not found,\n"
     "3 already exists, 4 store error\n";
@@ -411,6 +433,477 @@ static int cmd_reg_list(struct store *st, const char *aor)
 	return err ? store_fail("reg list", err) : EX_OK;
 }
 
+/* ---- presence: rules, settings, publications, subscriptions ---- */
+
+#define DOC_NAME "index"
+#define DOC_MAX  (1024 * 1024)
+
+/* USER@DOMAIN of an existing user into aor ("user@domain", the domain in
+ * lower case: the documents' owner). */
+static int existing_user(struct store *st, const char *arg, char *aor,
+                         size_t size)
+{
+	struct store_user u;
+	char user[128], dom[128];
+	bool dex = false;
+	int ex, err;
+
+	ex = split_aor(arg, user, sizeof(user), dom, sizeof(dom));
+	if (ex)
+		return ex;
+	err = store_domain_exists(st, dom, &dex);
+	if (err)
+		return store_fail("domain lookup", err);
+	if (!dex)
+		return no_domain(dom);
+	err = store_user_get(st, user, dom, &u);
+	if (err == ENOENT) {
+		msg("user '%s@%s' does not exist", user, dom);
+		return EX_NOTFOUND;
+	}
+	if (err)
+		return store_fail("user lookup", err);
+	snprintf(aor, size, "%s@%s", user, dom);
+	return EX_OK;
+}
+
+/* A stored document's content as a NUL-terminated mem string. */
+struct doc_copy {
+	char *s;
+	size_t len;
+	int err;
+};
+
+static void doc_copy_h(const struct store_doc *d, void *arg)
+{
+	struct doc_copy *dc = arg;
+
+	if (!d->content)
+		return;
+	dc->s = mem_deref(dc->s);
+	dc->err = mem_strndup(&dc->s, d->content, d->len);
+	dc->len = dc->err ? 0 : d->len;
+}
+
+/* 0 with dc filled, ENOENT when there is no such document, or a store
+ * error. */
+static int doc_read(struct store *st, const char *auid, const char *aor,
+                    struct doc_copy *dc)
+{
+	int err;
+
+	memset(dc, 0, sizeof(*dc));
+	err = store_doc_get(st, auid, aor, DOC_NAME, doc_copy_h, dc);
+	if (!err)
+		err = dc->err;
+	if (!err && !dc->s)
+		err = ENOENT;
+	if (err)
+		dc->s = mem_deref(dc->s);
+	return err;
+}
+
+static int cmd_rules_show(struct store *st, const char *arg)
+{
+	struct doc_copy dc;
+	char aor[256];
+	int ex, err;
+
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	err = doc_read(st, PRES_RULES_AUID, aor, &dc);
+	if (err == ENOENT) {
+		msg("user '%s' has no presence rules (the configured defaults "
+		    "apply)",
+		    aor);
+		return EX_NOTFOUND;
+	}
+	if (err)
+		return store_fail("rules show", err);
+	fwrite(dc.s, 1, dc.len, stdout);
+	if (dc.len && dc.s[dc.len - 1] != '\n')
+		putchar('\n');
+	mem_deref(dc.s);
+	return EX_OK;
+}
+
+/* The whole of FILE ("-": stdin) as a mem string. */
+static int read_input(const char *file, char **sp, size_t *lenp)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+	const char *name = f == stdin ? "stdin" : file;
+	struct buf *b = NULL;
+	char chunk[4096];
+	size_t n;
+	int err = 0;
+
+	if (!f) {
+		msg("cannot read '%s': %s", file, err_str(errno));
+		return EX_USAGE;
+	}
+	err = buf_alloc(&b, sizeof(chunk));
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b->end + n > DOC_MAX)
+			err = EFBIG;
+		else
+			err = buf_write(b, chunk, n);
+	}
+	if (!err && ferror(f))
+		err = EIO;
+	if (f != stdin)
+		fclose(f);
+	if (!err)
+		err = mem_strndup(sp, (const char *)b->b, b->end);
+	if (!err)
+		*lenp = b->end;
+	mem_deref(b);
+	if (err == EFBIG) {
+		msg("%s: larger than %u bytes", name, (unsigned)DOC_MAX);
+		return EX_USAGE;
+	}
+	if (err) {
+		msg("cannot read '%s': %s", name, err_str(err));
+		return err == ENOMEM ? EX_STORE : EX_USAGE;
+	}
+	return EX_OK;
+}
+
+static int cmd_rules_set(struct store *st, const char *arg, const char *file)
+{
+	struct pres_rules *r = NULL;
+	char aor[256], eb[512];
+	char *xml = NULL;
+	size_t len = 0;
+	int ex, err;
+
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	ex = read_input(file, &xml, &len);
+	if (ex)
+		return ex;
+	err = pres_rules_parse(&r, xml, len, eb, sizeof(eb));
+	if (err) {
+		msg("%s: %s", strcmp(file, "-") ? file : "stdin",
+		    err == ENOMEM ? "out of memory" : eb);
+		mem_deref(xml);
+		return err == ENOMEM ? EX_STORE : EX_USAGE;
+	}
+	mem_deref(r);
+	err = store_doc_put(st, PRES_RULES_AUID, aor, DOC_NAME, xml, len, NULL);
+	mem_deref(xml);
+	return err ? store_fail("rules set", err) : EX_OK;
+}
+
+static int cmd_rules_remove(struct store *st, const char *arg)
+{
+	char aor[256];
+	int ex, err;
+
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	err = store_doc_delete(st, PRES_RULES_AUID, aor, DOC_NAME);
+	if (err == ENOENT) {
+		msg("user '%s' has no presence rules", aor);
+		return EX_NOTFOUND;
+	}
+	return err ? store_fail("rules remove", err) : EX_OK;
+}
+
+static const struct {
+	const char *word;
+	enum pres_handling h;
+} handlings[] = {
+    {"allow", PRES_ALLOW},
+    {"block", PRES_BLOCK},
+    {"polite-block", PRES_POLITE_BLOCK},
+    {"confirm", PRES_CONFIRM},
+};
+
+static const char *handling_word(enum pres_handling h)
+{
+	for (size_t i = 0; i < sizeof(handlings) / sizeof(handlings[0]); i++)
+		if (handlings[i].h == h)
+			return handlings[i].word;
+	return "?";
+}
+
+/* rules allow|block|polite-block|confirm USER@DOMAIN WATCHER-URI */
+static int cmd_rules_decide(struct store *st, enum pres_handling h,
+                            const char *arg, const char *watcher)
+{
+	struct pres_watcher w = {NULL, true};
+	struct pres_rules *r = NULL;
+	struct pres_perm perm;
+	struct doc_copy dc;
+	struct buf *mb = NULL;
+	char aor[256], uri[1024], id[80];
+	int ex, err;
+
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	/* "bob@example.com" is taken as sip:bob@example.com */
+	if (!strchr(watcher, ':') && strchr(watcher, '@'))
+		snprintf(uri, sizeof(uri), "sip:%s", watcher);
+	else
+		snprintf(uri, sizeof(uri), "%s", watcher);
+	if (strlen(watcher) + 4 >= sizeof(uri) ||
+	    pres_rules_watcher_id(id, sizeof(id), uri)) {
+		msg("'%s' is not a watcher URI (like sip:bob@example.com)",
+		    watcher);
+		return EX_USAGE;
+	}
+	err = doc_read(st, PRES_RULES_AUID, aor, &dc);
+	if (err && err != ENOENT)
+		return store_fail("rules", err);
+	err = pres_rules_with(&mb, dc.s, dc.len, id, uri, h);
+	if (err == EBADMSG) {
+		msg("the stored rules of '%s' are not valid; replace them with "
+		    "impctl rules set or remove them with impctl rules remove",
+		    aor);
+		mem_deref(dc.s);
+		return EX_USAGE;
+	}
+	mem_deref(dc.s);
+	if (err) {
+		msg("cannot build the rule: %s", err_str(err));
+		return EX_STORE;
+	}
+	err = store_doc_put(st, PRES_RULES_AUID, aor, DOC_NAME,
+	                    (const char *)mb->b, mb->end, NULL);
+	if (err) {
+		mem_deref(mb);
+		return store_fail("rules", err);
+	}
+	/* Other rules may still decide otherwise (the union of RFC 4745
+	 * 10): say so. */
+	pres_perm_init(&perm);
+	w.uri = uri;
+	if (!pres_rules_parse(&r, (const char *)mb->b, mb->end, NULL, 0) &&
+	    pres_rules_eval(r, &w, NULL, (uint64_t)time(NULL), &perm) &&
+	    perm.sub_handling != h)
+		msg("note: other rules of '%s' still give %s '%s' (the most "
+		    "permissive matching rule wins)",
+		    aor, uri, handling_word(perm.sub_handling));
+	pres_perm_reset(&perm);
+	mem_deref(r);
+	mem_deref(mb);
+	return EX_OK;
+}
+
+/* One "key=value" line of a settings document: is its key "invisible"?
+ * val gets the value (blanks trimmed). */
+static bool invisible_line(const char *p, size_t l, const char **val,
+                           size_t *vlen)
+{
+	const char *end = p + l, *eq = memchr(p, '=', l), *k = p, *ke, *v;
+
+	if (!eq)
+		return false;
+	while (k < eq && (*k == ' ' || *k == '\t'))
+		k++;
+	ke = eq;
+	while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+		ke--;
+	if (ke - k != 9 || strncasecmp(k, "invisible", 9))
+		return false;
+	v = eq + 1;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && strchr(" \t\r", end[-1]))
+		end--;
+	*val = v;
+	*vlen = (size_t)(end - v);
+	return true;
+}
+
+/* The settings document without its invisible lines, then the new one
+ * (other settings stay). */
+static int settings_with(struct buf *b, const char *old, size_t len, bool on)
+{
+	const char *p = old, *end = old ? old + len : NULL;
+	int err = 0;
+
+	while (p && p < end && !err) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *v;
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p), vl;
+
+		if (l && !invisible_line(p, l, &v, &vl)) {
+			err = buf_write(b, p, l);
+			if (!err)
+				err = buf_write_str(b, "\n");
+		}
+		p += l + (nl ? 1 : 0);
+	}
+	if (!err)
+		err =
+		    buf_write_str(b, on ? "invisible=yes\n" : "invisible=no\n");
+	return err;
+}
+
+static int cmd_presence_invisible(struct store *st, const char *arg,
+                                  const char *onoff)
+{
+	struct doc_copy dc;
+	struct buf *b = NULL;
+	char aor[256];
+	bool on;
+	int ex, err;
+
+	if (!strcmp(onoff, "on"))
+		on = true;
+	else if (!strcmp(onoff, "off"))
+		on = false;
+	else
+		return usage("presence invisible takes 'on' or 'off'");
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	err = doc_read(st, PRES_SETTINGS_AUID, aor, &dc);
+	if (err && err != ENOENT)
+		return store_fail("presence invisible", err);
+	err = buf_alloc(&b, 64);
+	if (!err)
+		err = settings_with(b, dc.s, dc.len, on);
+	mem_deref(dc.s);
+	if (!err)
+		err = store_doc_put(st, PRES_SETTINGS_AUID, aor, DOC_NAME,
+		                    (const char *)b->b, b->end, NULL);
+	mem_deref(b);
+	return err ? store_fail("presence invisible", err) : EX_OK;
+}
+
+/* Is the "invisible" key of a settings document on (the daemon's
+ * reading: yes, true, on or 1; the first such line counts)? */
+static bool settings_invisible(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line = p, *v;
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p), vl;
+
+		p += l + (nl ? 1 : 0);
+		if (!invisible_line(line, l, &v, &vl))
+			continue;
+		return (vl == 3 && !strncasecmp(v, "yes", 3)) ||
+		       (vl == 4 && !strncasecmp(v, "true", 4)) ||
+		       (vl == 2 && !strncasecmp(v, "on", 2)) ||
+		       (vl == 1 && *v == '1');
+	}
+	return false;
+}
+
+struct pub_print {
+	const char *aor;
+	time_t now;
+	unsigned n;
+};
+
+static void print_pub(const struct store_pub *p, void *arg)
+{
+	struct pub_print *pp = arg;
+	long long left = (long long)p->expires - (long long)pp->now;
+
+	if (strcasecmp(p->resource, pp->aor))
+		return;
+	pp->n++;
+	printf("%s event=%s publisher=%s", p->etag, p->event,
+	       *p->publisher ? p->publisher : "-");
+	if (left > 0)
+		printf(" expires=%lld", left);
+	else
+		printf(" expired");
+	printf(" size=%zu\n", p->len);
+}
+
+static int cmd_presence_show(struct store *st, const char *arg)
+{
+	struct pub_print pp = {NULL, time(NULL), 0};
+	struct doc_copy dc;
+	char aor[256];
+	bool inv = false;
+	int ex, err;
+
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	err = doc_read(st, PRES_SETTINGS_AUID, aor, &dc);
+	if (err && err != ENOENT)
+		return store_fail("presence show", err);
+	if (!err)
+		inv = settings_invisible(dc.s, dc.len);
+	mem_deref(dc.s);
+	printf("invisible=%s\n", inv ? "yes" : "no");
+	pp.aor = aor;
+	err = store_pub_list(st, print_pub, &pp);
+	if (err)
+		return store_fail("presence show", err);
+	printf("publications=%u\n", pp.n);
+	return EX_OK;
+}
+
+static const char *state_word(int state)
+{
+	switch (state) {
+	case EVT_INIT:
+		return "init";
+	case EVT_PENDING:
+		return "pending";
+	case EVT_ACTIVE:
+		return "active";
+	case EVT_TERMINATED:
+		return "terminated";
+	}
+	return "?";
+}
+
+struct sub_print {
+	const char *aor; /* NULL: all */
+	time_t now;
+};
+
+static void print_sub(const struct store_sub *s, void *arg)
+{
+	struct sub_print *sp = arg;
+	long long left = (long long)s->expires - (long long)sp->now;
+
+	if (sp->aor && strcasecmp(s->resource, sp->aor))
+		return;
+	printf("%s event=%s", s->id, s->event);
+	if (*s->event_id)
+		printf(";id=%s", s->event_id);
+	printf(" resource=%s watcher=%s", s->resource, s->watcher);
+	if (*s->ident && strcmp(s->ident, s->watcher))
+		printf(" identity=%s", s->ident);
+	printf(" state=%s", state_word(s->state));
+	if (left > 0)
+		printf(" expires=%lld", left);
+	else
+		printf(" expired");
+	putchar('\n');
+}
+
+static int cmd_subs_list(struct store *st, const char *arg)
+{
+	struct sub_print sp = {NULL, time(NULL)};
+	char aor[256];
+	int ex, err;
+
+	if (arg) {
+		ex = existing_user(st, arg, aor, sizeof(aor));
+		if (ex)
+			return ex;
+		sp.aor = aor;
+	}
+	err = store_sub_list(st, print_sub, &sp);
+	return err ? store_fail("subs list", err) : EX_OK;
+}
+
 /* ---- main ---- */
 
 static int parse_args(struct opts *o, int argc, char **argv)
@@ -529,6 +1022,22 @@ static int run(struct store *st, const struct opts *o)
 		return cmd_user_passwd(st, o, a2);
 	if (is(o, "reg", "list", 0, 1))
 		return cmd_reg_list(st, a2);
+	if (is(o, "rules", "show", 1, 1))
+		return cmd_rules_show(st, a2);
+	if (is(o, "rules", "set", 2, 2))
+		return cmd_rules_set(st, a2, o->args[3]);
+	if (is(o, "rules", "remove", 1, 1))
+		return cmd_rules_remove(st, a2);
+	for (size_t i = 0; i < sizeof(handlings) / sizeof(handlings[0]); i++)
+		if (is(o, "rules", handlings[i].word, 2, 2))
+			return cmd_rules_decide(st, handlings[i].h, a2,
+			                        o->args[3]);
+	if (is(o, "presence", "invisible", 2, 2))
+		return cmd_presence_invisible(st, a2, o->args[3]);
+	if (is(o, "presence", "show", 1, 1))
+		return cmd_presence_show(st, a2);
+	if (is(o, "subs", "list", 0, 1))
+		return cmd_subs_list(st, a2);
 	return usage("unknown command or wrong number of arguments");
 }
 
@@ -539,7 +1048,14 @@ static bool known(const struct opts *o)
 	return is(o, "domain", "add", 1, 1) || is(o, "domain", "list", 0, 0) ||
 	       is(o, "domain", "remove", 1, 1) || is(o, "user", "add", 1, 1) ||
 	       is(o, "user", "list", 0, 1) || is(o, "user", "remove", 1, 1) ||
-	       is(o, "user", "passwd", 1, 1) || is(o, "reg", "list", 0, 1);
+	       is(o, "user", "passwd", 1, 1) || is(o, "reg", "list", 0, 1) ||
+	       is(o, "rules", "show", 1, 1) || is(o, "rules", "set", 2, 2) ||
+	       is(o, "rules", "remove", 1, 1) ||
+	       is(o, "rules", "allow", 2, 2) || is(o, "rules", "block", 2, 2) ||
+	       is(o, "rules", "polite-block", 2, 2) ||
+	       is(o, "rules", "confirm", 2, 2) ||
+	       is(o, "presence", "invisible", 2, 2) ||
+	       is(o, "presence", "show", 1, 1) || is(o, "subs", "list", 0, 1);
 }
 
 int main(int argc, char **argv)

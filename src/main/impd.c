@@ -15,6 +15,9 @@
 #include "base/tmr.h"
 #include "base/util.h"
 #include "conf/conf.h"
+#include "event/evt.h"
+#include "presence/presence.h"
+#include "presence/regevent.h"
 #include "proxy/auth.h"
 #include "proxy/domain.h"
 #include "proxy/location.h"
@@ -39,6 +42,9 @@ struct impd {
 	struct sip_tp *tp;
 	struct sip_tsxl *tl;
 	struct proxy *px;
+	struct evt *evt;
+	struct pres *pres;
+	struct regevent *regev;
 	int sigfd;
 	struct log_rl bad_rl;
 };
@@ -351,6 +357,75 @@ static int setup_listeners(struct impd *d, char *summary, size_t size)
 	return 0;
 }
 
+static enum pres_handling handling(const char *name)
+{
+	if (!strcmp(name, "block"))
+		return PRES_BLOCK;
+	if (!strcmp(name, "confirm"))
+		return PRES_CONFIRM;
+	if (!strcmp(name, "polite-block"))
+		return PRES_POLITE_BLOCK;
+	return PRES_ALLOW;
+}
+
+/* Events framework, presence and reg packages, and their place in the
+ * proxy's request path. */
+static int setup_services(struct impd *d)
+{
+	const struct conf *cf = &d->cf;
+	struct evt_conf ec = {
+	    .min_expires = cf->evt_min_expires,
+	    .max_expires = cf->evt_max_expires,
+	    .notify_interval_ms = cf->evt_notify_interval_ms,
+	    .notify_retries = cf->evt_notify_retries,
+	    .max_body = cf->max_msg,
+	    .max_subs = cf->evt_max_subs,
+	    .server_name = cf->server_name,
+	};
+	struct pres_conf prc = {
+	    .pub_min_expires = cf->pres_pub_min_expires,
+	    .pub_max_expires = cf->pres_pub_max_expires,
+	    .pub_default_expires = cf->pres_pub_default_expires,
+	    .sub_default_expires = cf->pres_sub_default_expires,
+	    .max_doc = cf->pres_max_doc,
+	    .max_pubs = cf->pres_max_pubs,
+	    .lenient = cf->pres_lenient,
+	    .trusted = cf->pres_trusted,
+	    .default_local = handling(cf->pres_default_local),
+	    .default_foreign = handling(cf->pres_default_foreign),
+	    .trust_foreign_from = cf->pres_trust_foreign_from,
+	    .rules_poll_ms = cf->pres_rules_poll_ms,
+	};
+	int err;
+
+	err = evt_alloc(&d->evt, &ec, d->tl, d->store);
+	if (err)
+		return err;
+	err = pres_alloc(&d->pres, &prc, d->evt, d->store, d->loc,
+	                 loop_tmrl(d->loop));
+	if (err) {
+		log_err(NULL, "cannot start the presence service: %s",
+		        err_str(err));
+		return err;
+	}
+	err = regevent_alloc(&d->regev, d->evt, d->loc);
+	if (err)
+		return err;
+	err = proxy_local_register(d->px, "SUBSCRIBE",
+	                           PROXY_LOCAL_AOR | PROXY_LOCAL_SELF,
+	                           evt_handle_subscribe, d->evt);
+	if (!err)
+		err = proxy_local_register(d->px, "NOTIFY", PROXY_LOCAL_SELF,
+		                           evt_handle_notify, d->evt);
+	if (!err)
+		err = proxy_local_register(d->px, "PUBLISH", PROXY_LOCAL_AOR,
+		                           pres_handle_publish, d->pres);
+	if (err)
+		return err;
+	proxy_set_allow_events(d->px, evt_allow_events(d->evt));
+	return 0;
+}
+
 static int impd_start(struct impd *d)
 {
 	const struct conf *cf = &d->cf;
@@ -441,14 +516,25 @@ static int impd_start(struct impd *d)
 		return err;
 	proxy_set_lenient(d->px, cf->lenient);
 	proxy_set_store(d->px, d->store);
+	err = setup_services(d);
+	if (err)
+		return err;
 
 	err = setup_listeners(d, listening, sizeof(listening));
 	if (err)
 		return err;
+	/* stored subscriptions resume once NOTIFYs can leave */
+	err = evt_restore(d->evt);
+	if (err) {
+		log_err(NULL, "cannot restore subscriptions: %s", err_str(err));
+		return err;
+	}
 
-	log_notice(NULL, "impd ready: %s, domain %s, store %s, %u bindings",
-	           listening, dom_default(d->dom), store_uri,
-	           loc_count(d->loc));
+	log_notice(NULL,
+	           "impd ready: %s, domain %s, store %s, %u bindings, "
+	           "%u subscriptions",
+	           listening, dom_default(d->dom), store_uri, loc_count(d->loc),
+	           evt_sub_count(d->evt, NULL));
 	log_notice(NULL,
 	           "add a user with: impctl --store %s user add "
 	           "alice@%s --password SECRET",
@@ -459,6 +545,9 @@ static int impd_start(struct impd *d)
 static void impd_stop(struct impd *d)
 {
 	d->px = mem_deref(d->px);
+	d->regev = mem_deref(d->regev);
+	d->pres = mem_deref(d->pres);
+	d->evt = mem_deref(d->evt);
 	d->tl = mem_deref(d->tl);
 	d->tp = mem_deref(d->tp);
 	d->reg = mem_deref(d->reg);

@@ -49,6 +49,9 @@ struct loc_binding *loc_find_gruu(struct loc *loc, const struct sip_uri *uri);
 typedef void loc_done_h(int err, void *arg);
 int loc_replace(struct loc *loc, const char *aor, struct list *bindings,
                 loc_done_h *done, void *arg);
+/* Wall-clock seconds on the location service's clock (fake in tests):
+ * the clock binding expiry times are on. */
+uint64_t loc_wallclock(const struct loc *loc);
 /* Total bindings (for stats and memory measurements). */
 uint32_t loc_count(const struct loc *loc);
 /* Told after every change of aor's bindings (reg event, deferred

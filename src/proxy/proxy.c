@@ -19,6 +19,7 @@
 struct localh {
 	struct le le;
 	char *met;
+	unsigned flags; /* enum proxy_local_flags */
 	proxy_local_h *h;
 	void *arg;
 };
@@ -91,8 +92,14 @@ int proxy_set_store(struct proxy *p, struct store *st)
 	return 0;
 }
 
-int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
-                         void *arg)
+void proxy_set_allow_events(struct proxy *p, const char *events)
+{
+	if (p)
+		p->allow_events = events;
+}
+
+int proxy_local_register(struct proxy *p, const char *met, unsigned flags,
+                         proxy_local_h *h, void *arg)
 {
 	struct localh *lh;
 	int err;
@@ -107,6 +114,7 @@ int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
 		mem_deref(lh);
 		return err;
 	}
+	lh->flags = flags;
 	lh->h = h;
 	lh->arg = arg;
 	list_append(&p->localhl, &lh->le, lh);
@@ -114,12 +122,12 @@ int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
 }
 
 static const struct localh *localh_find(const struct proxy *p,
-                                        const struct pl *met)
+                                        const struct pl *met, unsigned flag)
 {
 	LIST_FOREACH(&p->localhl, le) {
 		const struct localh *lh = le->data;
 
-		if (!pl_strcmp(met, lh->met))
+		if ((lh->flags & flag) && !pl_strcmp(met, lh->met))
 			return lh;
 	}
 	return NULL;
@@ -215,16 +223,23 @@ static bool ctype_accepted(const struct sip_msg *msg)
 	return false;
 }
 
+static bool service(struct pxreq *r, const struct localh *lh);
+
 /* Requests addressed to impd itself (16.5 "indicates this proxy"). */
 static void local_us(struct pxreq *r)
 {
 	const struct sip_msg *msg = r->msg;
+
+	const struct localh *lh;
 	char hdrs[512];
 
 	if (!known_method(&msg->met)) {
 		finish(r, 501, NULL, "Allow: " PROXY_ALLOW "\r\n");
 		return;
 	}
+	lh = localh_find(r->p, &msg->met, PROXY_LOCAL_SELF);
+	if (lh && service(r, lh))
+		return;
 	if (!sip_msg_is(msg, "OPTIONS")) {
 		if (sip_msg_is(msg, "BYE") || pl_isset(&msg->to.tag))
 			finish(r, 481, NULL, NULL);
@@ -240,10 +255,15 @@ static void local_us(struct pxreq *r)
 		finish(r, 415, NULL, "Accept: " PROXY_ACCEPT "\r\n");
 		return;
 	}
-	finish(r, 200, NULL,
-	       "Allow: " PROXY_ALLOW "\r\n"
-	       "Accept: " PROXY_ACCEPT "\r\n"
-	       "Supported: " PROXY_SUPPORTED "\r\n");
+	snprintf(hdrs, sizeof(hdrs),
+	         "Allow: " PROXY_ALLOW "\r\n"
+	         "Accept: " PROXY_ACCEPT "\r\n"
+	         "Supported: " PROXY_SUPPORTED "\r\n"
+	         "%s%s%s",
+	         r->p->allow_events ? "Allow-Events: " : "",
+	         r->p->allow_events ? r->p->allow_events : "",
+	         r->p->allow_events ? "\r\n" : "");
+	finish(r, 200, NULL, hdrs);
 }
 
 /* CORE-17: fields RFC 3261/6665 require that some peers leave out. */
@@ -291,6 +311,22 @@ static void handoff(struct pxreq *r)
 /* The user directory answered for a local AoR without binding. The store
  * held our reference meanwhile; a CANCEL, the end of the transaction or
  * of the proxy may have come first, and then there is nothing to do. */
+/* Offer the request to a service; true when the service took it. */
+static bool service(struct pxreq *r, const struct localh *lh)
+{
+	bool taken;
+
+	mem_ref(r);
+	taken = lh->h(r->st, r->ident[0] ? r->ident : NULL, lh->arg);
+	if (taken) {
+		log_debug(&r->lctx, "%.*s to a local service",
+		          PL_PRINT(&r->msg->met));
+		handoff(r);
+	}
+	mem_deref(r);
+	return taken;
+}
+
 static void user_got(int err, const struct store_user *u, void *arg)
 {
 	struct pxreq *r = arg;
@@ -347,15 +383,11 @@ static void route_on(struct pxreq *r)
 	/* Services for local AoRs (presence, IM) */
 	if (!r->rc.first && pl_isset(&r->rc.uri.user) &&
 	    proxy_host_is_local(p, &r->rc.uri)) {
-		const struct localh *lh = localh_find(p, &msg->met);
+		const struct localh *lh =
+		    localh_find(p, &msg->met, PROXY_LOCAL_AOR);
 
-		if (lh) {
-			log_debug(&r->lctx, "%.*s to a local service",
-			          PL_PRINT(&msg->met));
-			lh->h(r->st, lh->arg);
-			handoff(r);
+		if (lh && service(r, lh))
 			return;
-		}
 	}
 
 	err = proxy_branch_hash(r->hash, p, msg, &msg->via);
@@ -408,6 +440,15 @@ static void auth_done(enum auth_result res, const char *user,
 	} else {
 		log_debug(&r->lctx, "authenticated as %s@%s", user,
 		          domain ? domain : "");
+		if (domain)
+			snprintf(r->ident, sizeof(r->ident), "%s@%s", user,
+			         domain);
+		else
+			snprintf(r->ident, sizeof(r->ident), "%s@%.*s", user,
+			         PL_PRINT(&msg->from.uri.host));
+		for (char *c = strchr(r->ident, '@'); c && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c | 0x20);
 		route_on(r);
 	}
 	mem_deref(r);

@@ -36,14 +36,29 @@ int proxy_alloc(struct proxy **pp, const struct proxy_conf *cf,
 /* A request that matched no server transaction (sip_req_h). */
 void proxy_recv(struct sip_msg *msg, void *arg /* struct proxy */);
 
-/* Hook for later services (presence, IM): requests whose Request-URI is
- * a local AoR and whose method is met go to h instead of the location
- * service. h answers on st (it takes its own reference). */
+/* Services inside impd (presence, events, IM). A request goes to h when
+ * its method is met and either
+ * - PROXY_LOCAL_AOR: its Request-URI is an AoR of a local domain (after
+ *   authentication of local senders), or
+ * - PROXY_LOCAL_SELF: its Request-URI is impd itself (in-dialog requests
+ *   to a Contact impd gave out: SUBSCRIBE refreshes, NOTIFYs to impd's
+ *   own subscriptions).
+ * ident is the authenticated identity "user@domain" of the sender, or NULL
+ * when the request was not authenticated (foreign senders, in-dialog
+ * requests, auth.proxy = no). h returns true when it took the request (it
+ * holds its own reference to st and answers on it), false to let the
+ * proxy route it as usual. */
 struct sip_stsx;
-typedef void proxy_local_h(struct sip_stsx *st, void *arg);
-int proxy_local_register(struct proxy *p, const char *met, proxy_local_h *h,
-                         void *arg);
-
+enum proxy_local_flags {
+	PROXY_LOCAL_AOR = 1 << 0,
+	PROXY_LOCAL_SELF = 1 << 1,
+};
+typedef bool proxy_local_h(struct sip_stsx *st, const char *ident, void *arg);
+int proxy_local_register(struct proxy *p, const char *met, unsigned flags,
+                         proxy_local_h *h, void *arg);
+/* Allow-Events value the proxy advertises in OPTIONS answers and 489s
+ * (borrowed; NULL: none). */
+void proxy_set_allow_events(struct proxy *p, const char *events);
 /* added by proxy: CORE-17 lenient mode (conf "lenient"): requests without
  * From tag, SUBSCRIBE/NOTIFY without Event, NOTIFY without
  * Subscription-State are logged and accepted instead of rejected. */

@@ -36,10 +36,11 @@ struct proxy {
 	struct dom *dom;
 	struct auth *auth;
 	struct registrar *reg;
-	struct store *store; /* borrowed, or NULL: user directory */
-	struct list localhl; /* struct localh */
-	struct list reqs;    /* struct pxreq in progress (one ref each) */
-	bool lenient;        /* accept requests missing From tag/Event */
+	struct store *store;      /* borrowed, or NULL: user directory */
+	struct list localhl;      /* struct localh */
+	struct list reqs;         /* struct pxreq in progress (one ref each) */
+	bool lenient;             /* accept requests missing From tag/Event */
+	const char *allow_events; /* borrowed, or NULL */
 	char key[33]; /* random, in every branch hash: two impd hops never
 	                  take each other's Via for their own */
 };
@@ -93,7 +94,8 @@ struct pxreq {
 	struct tmr tmr_serial; /* serial_ms: next q group */
 	struct tmr tmr_linger; /* keep forwarding 2xx retransmissions */
 	struct log_ctx lctx;
-	char hash[33]; /* loop-detection hash: our branch base */
+	char hash[33];   /* loop-detection hash: our branch base */
+	char ident[256]; /* authenticated "user@domain", or "" */
 	uint32_t nbranch;
 	uint32_t group; /* current q group */
 	bool invite;

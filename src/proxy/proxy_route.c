@@ -206,32 +206,7 @@ int proxy_route_pre(struct rctx *rc, const struct proxy *p,
  * (ENOTSUP for other names, EPROTONOSUPPORT for what we cannot reach). */
 int proxy_uri_dst(struct sip_dst *dst, const struct sip_uri *uri)
 {
-	const struct pl *host;
-	uint16_t port;
-
-	memset(dst, 0, sizeof(*dst));
-	if (!uri->is_sip)
-		return EPROTONOSUPPORT;
-	host = pl_isset(&uri->maddr) ? &uri->maddr : &uri->host;
-	if (pl_isset(&uri->transport)) {
-		dst->tp = sip_transp_decode(&uri->transport);
-		if (dst->tp == SIP_TRANSP_NONE)
-			return EPROTONOSUPPORT;
-	} else {
-		dst->tp = SIP_TRANSP_UDP;
-	}
-	if (uri->sips)
-		dst->tp = SIP_TRANSP_TLS;
-	port = uri->port ? uri->port : sip_transp_port(dst->tp);
-	if (sa_set_pl(&dst->addr, host, port)) {
-		if (pl_strcasecmp(host, "localhost"))
-			return ENOTSUP;
-		if (sa_set_str(&dst->addr, "127.0.0.1", port))
-			return EINVAL;
-	}
-	if (pl_strcpy(host, dst->host, sizeof(dst->host)))
-		dst->host[0] = '\0';
-	return 0;
+	return sip_uri_dst(dst, uri);
 }
 
 int proxy_pl_dst(struct sip_dst *dst, const struct pl *val)

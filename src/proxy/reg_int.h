@@ -12,8 +12,6 @@ struct log_ctx;
 struct loc;
 struct tmrl;
 
-/* Wall-clock seconds on the location service's clock (fake in tests). */
-uint64_t loc_wallclock(const struct loc *loc);
 /* The timer list the location service runs on. */
 struct tmrl *loc_tmrl(const struct loc *loc);
 

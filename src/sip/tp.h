@@ -91,6 +91,10 @@ struct sip_tp_stats {
 void sip_tp_stats_get(const struct sip_tp *tp, struct sip_tp_stats *st);
 
 /* "udp:127.0.0.1:5060", "tls:[::1]:5061" -> transport and address. */
+/* Next hop for a URI without DNS (RFC 3263 lookups come later): numeric
+ * hosts and "localhost"; maddr, transport and sips respected. ENOTSUP for
+ * names, EPROTONOSUPPORT for non-SIP URIs or unknown transports. */
+int sip_uri_dst(struct sip_dst *dst, const struct sip_uri *uri);
 int sip_tp_addr_decode(const char *s, enum sip_transp *t, struct sa *addr);
 
 #endif

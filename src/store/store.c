@@ -36,6 +36,7 @@ static void op_destroy(void *data)
 {
 	struct store_op *op = data;
 
+	store_docbuf_reset(&op->res);
 	mem_deref(op->arg);
 }
 
@@ -50,6 +51,23 @@ static void op_call(struct store_op *op)
 		if (op->h.user_get)
 			op->h.user_get(op->err, op->err ? NULL : &op->u,
 			               op->arg);
+		break;
+	case STORE_OP_DOC_PUT:
+		if (op->h.docs)
+			op->h.docs(op->err, op->err ? NULL : &op->doc,
+			           op->err ? 0 : 1, op->arg);
+		break;
+	case STORE_OP_DOC_CHANGES:
+		if (op->h.docs)
+			op->h.docs(op->err, op->err ? NULL : op->res.v,
+			           op->err ? 0 : op->res.n, op->arg);
+		break;
+	case STORE_OP_PUB_PUT:
+	case STORE_OP_PUB_DELETE:
+	case STORE_OP_SUB_PUT:
+	case STORE_OP_SUB_DELETE:
+		if (op->h.done)
+			op->h.done(op->err, op->arg);
 		break;
 	}
 }
@@ -344,6 +362,26 @@ static void op_exec_inline(struct store *st, struct store_op *op)
 	case STORE_OP_USER_GET:
 		op->err = st->be->user_get(st, op->user, op->domain, &op->u);
 		break;
+	case STORE_OP_DOC_PUT:
+		op->err = st->be->doc_put(st, &op->doc, &op->doc.seq);
+		break;
+	case STORE_OP_DOC_CHANGES:
+		op->err = st->be->doc_changes(st, op->since, op->max,
+		                              store_docbuf_add, &op->res);
+		op->err = store_docbuf_finish(&op->res, op->err);
+		break;
+	case STORE_OP_PUB_PUT:
+		op->err = st->be->pub_put(st, &op->pub, op->old_etag);
+		break;
+	case STORE_OP_PUB_DELETE:
+		op->err = st->be->pub_delete(st, op->pub.etag);
+		break;
+	case STORE_OP_SUB_PUT:
+		op->err = st->be->sub_put(st, &op->sub);
+		break;
+	case STORE_OP_SUB_DELETE:
+		op->err = st->be->sub_delete(st, op->sub.id);
+		break;
 	}
 }
 
@@ -481,6 +519,474 @@ int store_user_get_async(struct store *st, const char *user, const char *domain,
 	if (err)
 		mem_deref(op);
 	return err;
+}
+
+/* ---- documents, publications, subscriptions ---- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t bytes_size(const char *p, size_t len)
+{
+	return p ? len + 1 : 0;
+}
+
+/* Copy len bytes of p plus a NUL to *cursor and advance it; NULL stays
+ * NULL. */
+static const char *bytes_pack(char **cursor, const char *p, size_t len)
+{
+	char *d = *cursor;
+
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	*cursor = d + len + 1;
+	return d;
+}
+
+size_t store_doc_strsize(const struct store_doc *d)
+{
+	return str_size(d->auid) + str_size(d->owner) + str_size(d->name) +
+	       str_size(d->etag) + bytes_size(d->content, d->len);
+}
+
+char *store_doc_pack(struct store_doc *dst, const struct store_doc *d,
+                     char *cur)
+{
+	*dst = *d;
+	dst->auid = str_pack(&cur, d->auid);
+	dst->owner = str_pack(&cur, d->owner);
+	dst->name = str_pack(&cur, d->name);
+	dst->etag = str_pack(&cur, d->etag);
+	dst->content = bytes_pack(&cur, d->content, d->len);
+	if (!d->content)
+		dst->len = 0;
+	return cur;
+}
+
+size_t store_pub_strsize(const struct store_pub *p)
+{
+	return str_size(p->etag) + str_size(p->event) + str_size(p->resource) +
+	       str_size(p->publisher) + str_size(p->ctype) + p->len + 1;
+}
+
+char *store_pub_pack(struct store_pub *dst, const struct store_pub *p,
+                     char *cur)
+{
+	*dst = *p;
+	dst->etag = str_pack(&cur, p->etag);
+	dst->event = str_pack(&cur, p->event);
+	dst->resource = str_pack(&cur, p->resource);
+	dst->publisher = str_pack(&cur, p->publisher);
+	dst->ctype = str_pack(&cur, p->ctype);
+	dst->body = bytes_pack(&cur, p->body ? p->body : "", p->len);
+	return cur;
+}
+
+size_t store_sub_strsize(const struct store_sub *s)
+{
+	return str_size(s->id) + str_size(s->event) + str_size(s->event_id) +
+	       str_size(s->resource) + str_size(s->watcher) +
+	       str_size(s->ident) + str_size(s->callid) +
+	       str_size(s->local_tag) + str_size(s->remote_tag) +
+	       str_size(s->from_hdr) + str_size(s->to_hdr) +
+	       str_size(s->contact) + str_size(s->route) + str_size(s->dst) +
+	       str_size(s->local_contact) + str_size(s->accept) +
+	       str_size(s->supported) + str_size(s->data);
+}
+
+char *store_sub_pack(struct store_sub *dst, const struct store_sub *s,
+                     char *cur)
+{
+	*dst = *s;
+	dst->id = str_pack(&cur, s->id);
+	dst->event = str_pack(&cur, s->event);
+	dst->event_id = str_pack(&cur, s->event_id);
+	dst->resource = str_pack(&cur, s->resource);
+	dst->watcher = str_pack(&cur, s->watcher);
+	dst->ident = str_pack(&cur, s->ident);
+	dst->callid = str_pack(&cur, s->callid);
+	dst->local_tag = str_pack(&cur, s->local_tag);
+	dst->remote_tag = str_pack(&cur, s->remote_tag);
+	dst->from_hdr = str_pack(&cur, s->from_hdr);
+	dst->to_hdr = str_pack(&cur, s->to_hdr);
+	dst->contact = str_pack(&cur, s->contact);
+	dst->route = str_pack(&cur, s->route);
+	dst->dst = str_pack(&cur, s->dst);
+	dst->local_contact = str_pack(&cur, s->local_contact);
+	dst->accept = str_pack(&cur, s->accept);
+	dst->supported = str_pack(&cur, s->supported);
+	dst->data = str_pack(&cur, s->data);
+	return cur;
+}
+
+/* Room for one more document in db; ENOMEM. */
+static int docbuf_room(struct store_docbuf *db, size_t need)
+{
+	size_t scap = db->scap ? db->scap : 4096;
+
+	if (db->n == db->cap) {
+		size_t cap = db->cap ? (size_t)db->cap * 2 : 16;
+		struct store_doc *v;
+		size_t *off;
+
+		if (db->cap == UINT32_MAX)
+			return E2BIG;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		v = mem_realloc(db->v, cap * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		db->v = v;
+		off = mem_realloc(db->off, cap * sizeof(*off));
+		if (!off)
+			return ENOMEM; /* v is bigger: harmless */
+		db->off = off;
+		db->cap = (uint32_t)cap;
+	}
+	if (need > SIZE_MAX / 2 - db->slen)
+		return ENOMEM;
+	if (db->slen + need > db->scap) {
+		char *ns;
+
+		while (scap < db->slen + need)
+			scap *= 2;
+		ns = mem_realloc(db->s, scap);
+		if (!ns)
+			return ENOMEM;
+		db->s = ns;
+		db->scap = scap;
+	}
+	return 0;
+}
+
+void store_docbuf_add(const struct store_doc *d, void *arg)
+{
+	struct store_docbuf *db = arg;
+	char *cur;
+
+	if (db->err)
+		return;
+	db->err = docbuf_room(db, store_doc_strsize(d));
+	if (db->err)
+		return;
+	/* the string pointers are set by store_docbuf_finish (s may still
+	 * move); until then content only tells live from tombstone */
+	cur = store_doc_pack(&db->v[db->n], d, db->s + db->slen);
+	db->off[db->n] = db->slen;
+	db->slen = (size_t)(cur - db->s);
+	db->n++;
+}
+
+int store_docbuf_finish(struct store_docbuf *db, int err)
+{
+	if (!err)
+		err = db->err;
+	if (err) {
+		store_docbuf_reset(db);
+		return err;
+	}
+	for (uint32_t i = 0; i < db->n; i++) {
+		struct store_doc *v = &db->v[i];
+		char *p = db->s + db->off[i];
+		bool live = v->content != NULL;
+
+		v->auid = p;
+		p += strlen(p) + 1;
+		v->owner = p;
+		p += strlen(p) + 1;
+		v->name = p;
+		p += strlen(p) + 1;
+		v->etag = p;
+		p += strlen(p) + 1;
+		v->content = live ? p : NULL;
+	}
+	return 0;
+}
+
+void store_docbuf_reset(struct store_docbuf *db)
+{
+	mem_deref(db->v);
+	mem_deref(db->off);
+	mem_deref(db->s);
+	memset(db, 0, sizeof(*db));
+}
+
+static bool doc_key_ok(const char *auid, const char *name)
+{
+	return auid && *auid && name && *name;
+}
+
+/* A request for doc_put: NULL owner and content as "", a fresh etag. */
+static int doc_req(struct store_doc *d, char etag[33], const char *auid,
+                   const char *owner, const char *name, const char *content,
+                   size_t len)
+{
+	if (!doc_key_ok(auid, name) || (!content && len))
+		return EINVAL;
+	if (len > STORE_MAX_BODY)
+		return E2BIG;
+	rand_token(etag, 32);
+	memset(d, 0, sizeof(*d));
+	d->auid = auid;
+	d->owner = owner ? owner : "";
+	d->name = name;
+	d->etag = etag;
+	d->content = content ? content : "";
+	d->len = len;
+	d->mtime_ms = now_ms();
+	return 0;
+}
+
+int store_doc_put(struct store *st, const char *auid, const char *owner,
+                  const char *name, const char *content, size_t len,
+                  char *etag_out)
+{
+	struct store_doc d;
+	char etag[33];
+	uint64_t seq = 0;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = doc_req(&d, etag, auid, owner, name, content, len);
+	if (err)
+		return err;
+	err = st->be->doc_put(st, &d, &seq);
+	if (!err && etag_out)
+		memcpy(etag_out, etag, sizeof(etag));
+	return err;
+}
+
+int store_doc_delete(struct store *st, const char *auid, const char *owner,
+                     const char *name)
+{
+	if (!st || !doc_key_ok(auid, name))
+		return EINVAL;
+	return st->be->doc_delete(st, auid, owner ? owner : "", name, now_ms());
+}
+
+int store_doc_get(struct store *st, const char *auid, const char *owner,
+                  const char *name, store_doc_h *h, void *arg)
+{
+	if (!st || !doc_key_ok(auid, name) || !h)
+		return EINVAL;
+	return st->be->doc_get(st, auid, owner ? owner : "", name, h, arg);
+}
+
+int store_doc_list(struct store *st, const char *auid, const char *owner,
+                   store_doc_h *h, void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return st->be->doc_list(st, auid, owner, h, arg);
+}
+
+int store_doc_seq(struct store *st, uint64_t *seq)
+{
+	if (!st || !seq)
+		return EINVAL;
+	return st->be->doc_seq(st, seq);
+}
+
+int store_doc_changes_async(struct store *st, uint64_t since, uint32_t max,
+                            store_docs_h *h, void *arg)
+{
+	struct store_op *op;
+	int err;
+
+	if (!st || !h || !max)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_DOC_CHANGES;
+	op->h.docs = h;
+	op->arg = mem_ref(arg);
+	op->since = since;
+	op->max = max;
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_doc_put_async(struct store *st, const char *auid, const char *owner,
+                        const char *name, const char *content, size_t len,
+                        store_docs_h *h, void *arg)
+{
+	struct store_op *op;
+	struct store_doc d;
+	char etag[33];
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = doc_req(&d, etag, auid, owner, name, content, len);
+	if (err)
+		return err;
+	op = mem_zalloc(sizeof(*op) + store_doc_strsize(&d), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_DOC_PUT;
+	op->h.docs = h;
+	op->arg = mem_ref(arg);
+	store_doc_pack(&op->doc, &d, (char *)(op + 1));
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+static int pub_check(const struct store_pub *p)
+{
+	if (!p || !p->etag || !*p->etag || (!p->body && p->len))
+		return EINVAL;
+	return p->len > STORE_MAX_BODY ? E2BIG : 0;
+}
+
+int store_pub_put(struct store *st, const struct store_pub *p,
+                  const char *old_etag, store_done_h *done, void *arg)
+{
+	struct store_op *op;
+	char *cur;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = pub_check(p);
+	if (err)
+		return err;
+	op = mem_zalloc(sizeof(*op) + store_pub_strsize(p) +
+	                    (old_etag ? str_size(old_etag) : 0),
+	                op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_PUB_PUT;
+	op->h.done = done;
+	op->arg = mem_ref(arg);
+	cur = store_pub_pack(&op->pub, p, (char *)(op + 1));
+	if (old_etag)
+		op->old_etag = str_pack(&cur, old_etag);
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_pub_put_sync(struct store *st, const struct store_pub *p,
+                       const char *old_etag)
+{
+	struct store_pub n;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = pub_check(p);
+	if (err)
+		return err;
+	n = *p;
+	if (!n.body)
+		n.body = "";
+	return st->be->pub_put(st, &n, old_etag);
+}
+
+/* An async request carrying only a key (pub.etag or sub.id). */
+static int key_op(struct store *st, enum store_op_type type, const char *key,
+                  store_done_h *done, void *arg)
+{
+	struct store_op *op;
+	char *cur;
+	int err;
+
+	if (!st || !key || !*key)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op) + str_size(key), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = type;
+	op->h.done = done;
+	op->arg = mem_ref(arg);
+	cur = (char *)(op + 1);
+	if (type == STORE_OP_PUB_DELETE)
+		op->pub.etag = str_pack(&cur, key);
+	else
+		op->sub.id = str_pack(&cur, key);
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_pub_delete(struct store *st, const char *etag, store_done_h *done,
+                     void *arg)
+{
+	return key_op(st, STORE_OP_PUB_DELETE, etag, done, arg);
+}
+
+int store_pub_list(struct store *st, store_pub_h *h, void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return st->be->pub_list(st, h, arg);
+}
+
+static bool sub_ok(const struct store_sub *s)
+{
+	return s && s->id && *s->id;
+}
+
+int store_sub_put(struct store *st, const struct store_sub *s,
+                  store_done_h *done, void *arg)
+{
+	struct store_op *op;
+	int err;
+
+	if (!st || !sub_ok(s))
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op) + store_sub_strsize(s), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_SUB_PUT;
+	op->h.done = done;
+	op->arg = mem_ref(arg);
+	store_sub_pack(&op->sub, s, (char *)(op + 1));
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_sub_put_sync(struct store *st, const struct store_sub *s)
+{
+	if (!st || !sub_ok(s))
+		return EINVAL;
+	return st->be->sub_put(st, s);
+}
+
+int store_sub_delete(struct store *st, const char *id, store_done_h *done,
+                     void *arg)
+{
+	return key_op(st, STORE_OP_SUB_DELETE, id, done, arg);
+}
+
+int store_sub_list(struct store *st, store_sub_h *h, void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return st->be->sub_list(st, h, arg);
 }
 
 void store_flush(struct store *st)

@@ -91,6 +91,115 @@ typedef void store_binding_h(const struct store_binding *b, void *arg);
 int store_reg_list(struct store *st, const char *aor, store_binding_h *h,
                    void *arg);
 
+/* --- documents (pres-rules now; every XCAP application usage later) ---
+ * One document per (auid, owner, name): auid "pres-rules", owner
+ * "alice@example.com" (or "" for global documents), name "index". Every
+ * put or delete takes the next value of one store-wide change sequence,
+ * so a daemon learns about changes made by impctl (or by another node)
+ * by asking for what changed since the last sequence it saw. A delete
+ * leaves a tombstone (content NULL) carrying its sequence. */
+struct store_doc {
+	const char *auid;
+	const char *owner;
+	const char *name;
+	const char *etag;    /* opaque, changes with every put */
+	const char *content; /* NULL for a tombstone */
+	size_t len;
+	uint64_t seq;      /* change sequence of the last put/delete */
+	uint64_t mtime_ms; /* wall clock of the last put/delete */
+};
+/* Insert or replace; the store makes a fresh etag (returned in
+ * etag_out, at least 33 octets, when not NULL) and the next sequence. */
+int store_doc_put(struct store *st, const char *auid, const char *owner,
+                  const char *name, const char *content, size_t len,
+                  char *etag_out);
+/* ENOENT when there is no live document. */
+int store_doc_delete(struct store *st, const char *auid, const char *owner,
+                     const char *name);
+typedef void store_doc_h(const struct store_doc *d, void *arg);
+/* ENOENT when there is no live document; h runs once otherwise. */
+int store_doc_get(struct store *st, const char *auid, const char *owner,
+                  const char *name, store_doc_h *h, void *arg);
+/* Live documents of auid (NULL: all) and owner (NULL: all), in sequence
+ * order (start-up, impctl). */
+int store_doc_list(struct store *st, const char *auid, const char *owner,
+                   store_doc_h *h, void *arg);
+/* The highest change sequence so far (0 for an empty store). */
+int store_doc_seq(struct store *st, uint64_t *seq);
+/* Asynchronous: documents (tombstones included) whose sequence is above
+ * since, in sequence order, at most max of them; h gets them as an array
+ * valid during the call. */
+typedef void store_docs_h(int err, const struct store_doc *docs, uint32_t n,
+                          void *arg);
+int store_doc_changes_async(struct store *st, uint64_t since, uint32_t max,
+                            store_docs_h *h, void *arg);
+/* Asynchronous put (same as store_doc_put; the etag goes to h as the only
+ * document, with its sequence). */
+int store_doc_put_async(struct store *st, const char *auid, const char *owner,
+                        const char *name, const char *content, size_t len,
+                        store_docs_h *h, void *arg);
+
+/* --- event publications (RFC 3903) --- */
+struct store_pub {
+	const char *etag;      /* entity tag impd gave out (unique key) */
+	const char *event;     /* "presence" */
+	const char *resource;  /* presentity "bob@example.com" */
+	const char *publisher; /* authenticated identity or source name */
+	uint64_t expires;      /* absolute, seconds since the epoch */
+	uint64_t updated_ms;   /* wall clock of the last modification */
+	const char *ctype;     /* body type */
+	const char *body;
+	size_t len;
+};
+/* Store p; when old_etag is not NULL the publication it names goes in the
+ * same commit (a refresh or modify changes the entity tag). */
+int store_pub_put(struct store *st, const struct store_pub *p,
+                  const char *old_etag, store_done_h *done, void *arg);
+int store_pub_delete(struct store *st, const char *etag, store_done_h *done,
+                     void *arg); /* done(0) also when it was gone */
+typedef void store_pub_h(const struct store_pub *p, void *arg);
+/* All stored publications (start-up), any order. Synchronous. */
+int store_pub_list(struct store *st, store_pub_h *h, void *arg);
+int store_pub_put_sync(struct store *st, const struct store_pub *p,
+                       const char *old_etag); /* tests, impctl */
+
+/* --- subscriptions, notifier side (RFC 6665 dialogs) --- */
+struct store_sub {
+	const char *id;       /* impd's key (unique) */
+	const char *event;    /* package: "presence", "presence.winfo" */
+	const char *event_id; /* Event header id parameter, or "" */
+	const char *resource; /* "bob@example.com" */
+	const char *watcher;  /* the SUBSCRIBE's From URI */
+	const char *ident;    /* authenticated identity or "" */
+	const char *callid;
+	const char *local_tag;  /* impd's tag (To of the SUBSCRIBE) */
+	const char *remote_tag; /* the subscriber's From tag */
+	const char *from_hdr;   /* SUBSCRIBE From value (becomes NOTIFY To) */
+	const char *to_hdr;     /* SUBSCRIBE To value, no tag (NOTIFY From) */
+	const char *contact;    /* remote target */
+	const char *route;      /* route set, values joined with ",", or "" */
+	const char *dst;        /* "udp:192.0.2.1:5060" where NOTIFYs go */
+	const char *local_contact; /* the Contact impd gave out */
+	const char *accept;        /* Accept values joined with ",", or "" */
+	const char *supported;     /* Supported values joined with ",", or "" */
+	uint32_t local_cseq;       /* last NOTIFY CSeq (a checkpoint) */
+	uint32_t remote_cseq;      /* last SUBSCRIBE CSeq */
+	uint64_t expires;          /* absolute, seconds since the epoch */
+	uint64_t created;          /* seconds since the epoch */
+	int state;                 /* enum evt_state value */
+	uint32_t throttle_ms;      /* RFC 6446 rate, or 0 */
+	const char *data;          /* package data (opaque text) or "" */
+};
+/* Insert or replace (by id). */
+int store_sub_put(struct store *st, const struct store_sub *s,
+                  store_done_h *done, void *arg);
+int store_sub_delete(struct store *st, const char *id, store_done_h *done,
+                     void *arg); /* done(0) also when it was gone */
+typedef void store_sub_h(const struct store_sub *s, void *arg);
+/* All stored subscriptions (start-up), any order. Synchronous. */
+int store_sub_list(struct store *st, store_sub_h *h, void *arg);
+int store_sub_put_sync(struct store *st, const struct store_sub *s);
+
 /* Wait until every queued asynchronous operation has completed (used at
  * shutdown and by tests). */
 void store_flush(struct store *st);

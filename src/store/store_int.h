@@ -10,6 +10,19 @@
 
 struct store_cq;
 
+/* Documents collected for a handler as one array: the executor appends
+ * (store_docbuf_add as a store_doc_h), store_docbuf_finish points the
+ * string fields into s. Built on the executing thread, read and freed on
+ * the loop thread after the hand-over. err: the first failure (ENOMEM). */
+struct store_docbuf {
+	struct store_doc *v;
+	size_t *off; /* v[i]'s strings start at s + off[i] */
+	uint32_t n, cap;
+	char *s;
+	size_t slen, scap;
+	int err;
+};
+
 /* An asynchronous operation: one mem block holding the request (strings
  * packed after the struct), filled in by whoever executes it (the sqlite
  * worker, or the caller's thread for inline execution) and completed on
@@ -17,6 +30,12 @@ struct store_cq;
 enum store_op_type {
 	STORE_OP_REG_REPLACE,
 	STORE_OP_USER_GET,
+	STORE_OP_DOC_PUT,
+	STORE_OP_DOC_CHANGES,
+	STORE_OP_PUB_PUT,
+	STORE_OP_PUB_DELETE,
+	STORE_OP_SUB_PUT,
+	STORE_OP_SUB_DELETE,
 };
 
 struct store_op {
@@ -26,6 +45,7 @@ struct store_op {
 	union {
 		store_done_h *done;
 		store_user_get_h *user_get;
+		store_docs_h *docs;
 	} h;
 	void *arg; /* mem object or NULL; referenced */
 	/* STORE_OP_REG_REPLACE */
@@ -36,6 +56,18 @@ struct store_op {
 	const char *user;
 	const char *domain;
 	struct store_user u; /* result */
+	/* STORE_OP_DOC_PUT: doc (packed, etag fresh) is the request and,
+	 * with seq, the result */
+	struct store_doc doc;
+	/* STORE_OP_DOC_CHANGES */
+	uint64_t since;
+	uint32_t max;
+	struct store_docbuf res;
+	/* STORE_OP_PUB_PUT (pub, old_etag or NULL), _PUB_DELETE (pub.etag) */
+	struct store_pub pub;
+	const char *old_etag;
+	/* STORE_OP_SUB_PUT (sub), _SUB_DELETE (sub.id) */
+	struct store_sub sub;
 };
 
 /* A backend: every function gets the store; sync functions are called
@@ -64,6 +96,28 @@ struct store_be {
 	                   const struct store_binding *b, uint32_t n);
 	int (*reg_list)(struct store *st, const char *aor, store_binding_h *h,
 	                void *arg);
+	/* d: every string set, content not NULL, a fresh etag, mtime_ms;
+	 * sets *seq to the sequence the put took. */
+	int (*doc_put)(struct store *st, const struct store_doc *d,
+	               uint64_t *seq);
+	/* ENOENT when no live document (no sequence taken then). */
+	int (*doc_delete)(struct store *st, const char *auid, const char *owner,
+	                  const char *name, uint64_t mtime_ms);
+	int (*doc_get)(struct store *st, const char *auid, const char *owner,
+	               const char *name, store_doc_h *h, void *arg);
+	int (*doc_list)(struct store *st, const char *auid, const char *owner,
+	                store_doc_h *h, void *arg);
+	int (*doc_seq)(struct store *st, uint64_t *seq);
+	/* Tombstones included, by sequence, at most max. */
+	int (*doc_changes)(struct store *st, uint64_t since, uint32_t max,
+	                   store_doc_h *h, void *arg);
+	int (*pub_put)(struct store *st, const struct store_pub *p,
+	               const char *old_etag);
+	int (*pub_delete)(struct store *st, const char *etag); /* 0 if gone */
+	int (*pub_list)(struct store *st, store_pub_h *h, void *arg);
+	int (*sub_put)(struct store *st, const struct store_sub *s);
+	int (*sub_delete)(struct store *st, const char *id); /* 0 if gone */
+	int (*sub_list)(struct store *st, store_sub_h *h, void *arg);
 	/* Optional: queue op for a worker thread (only when the store has a
 	 * loop). NULL: the op runs inline through the sync functions. The
 	 * worker hands finished ops to store_complete(). */
@@ -84,7 +138,7 @@ struct store {
 void store_complete(struct store *st, struct store_op *ops);
 
 /* Current schema version (the last migration). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Bindings per AoR in one replace (sanity bound). */
 #define STORE_MAX_BINDINGS 1024
 
@@ -95,6 +149,32 @@ size_t store_bindings_size(const char *aor, const struct store_binding *b,
                            uint32_t n);
 const char *store_bindings_pack(struct store_binding *dst, const char *aor,
                                 const struct store_binding *b, uint32_t n);
+
+/* Largest document or publication body (sanity bound; E2BIG). */
+#define STORE_MAX_BODY (16u * 1024 * 1024)
+
+/* Packed copies for documents, publications and subscriptions: the
+ * strings of src go to cur (NULL copied as "", content and body copied
+ * with len bytes plus a NUL; a NULL content stays NULL), dst points to
+ * them; returns the cursor after them. _strsize: the bytes they take. */
+size_t store_doc_strsize(const struct store_doc *d);
+char *store_doc_pack(struct store_doc *dst, const struct store_doc *d,
+                     char *cur);
+size_t store_pub_strsize(const struct store_pub *p);
+char *store_pub_pack(struct store_pub *dst, const struct store_pub *p,
+                     char *cur);
+size_t store_sub_strsize(const struct store_sub *s);
+char *store_sub_pack(struct store_sub *dst, const struct store_sub *s,
+                     char *cur);
+
+/* A store_doc_h appending a copy of d to the store_docbuf arg. */
+void store_docbuf_add(const struct store_doc *d, void *arg);
+/* After the last add: err (the executor's result) or db->err, if any,
+ * empties db and is returned; else the string fields of db->v are pointed
+ * into db->s and 0 returned. */
+int store_docbuf_finish(struct store_docbuf *db, int err);
+/* Free the buffers; db is empty again. */
+void store_docbuf_reset(struct store_docbuf *db);
 
 /* Errno for an sqlite result code (store_sqlite.c). */
 int store_sqlite_errno(int rc);

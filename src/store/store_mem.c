@@ -14,6 +14,10 @@ struct mstore {
 	struct list domains; /* struct mdom, by name */
 	struct list users;   /* struct muser, by domain then user */
 	struct list aors;    /* struct maor, by aor */
+	struct list docs;    /* struct mdoc, by seq */
+	struct list pubs;    /* struct mpub */
+	struct list subs;    /* struct msub */
+	uint64_t seq;        /* the last change sequence */
 };
 
 struct mdom {
@@ -31,6 +35,22 @@ struct maor {
 	const char *aor;
 	uint32_t n;
 	struct store_binding *b; /* packed after the struct */
+};
+
+/* Each of these is one block: the struct, then its strings. */
+struct mdoc {
+	struct le le;
+	struct store_doc d;
+};
+
+struct mpub {
+	struct le le;
+	struct store_pub p;
+};
+
+struct msub {
+	struct le le;
+	struct store_sub s;
 };
 
 static void elem_destroy(void *data)
@@ -89,6 +109,9 @@ static void mstore_destroy(void *data)
 	list_flush(&ms->domains);
 	list_flush(&ms->users);
 	list_flush(&ms->aors);
+	list_flush(&ms->docs);
+	list_flush(&ms->pubs);
+	list_flush(&ms->subs);
 }
 
 static int m_open(struct store *st, const char *arg)
@@ -103,6 +126,9 @@ static int m_open(struct store *st, const char *arg)
 	list_init(&ms->domains);
 	list_init(&ms->users);
 	list_init(&ms->aors);
+	list_init(&ms->docs);
+	list_init(&ms->pubs);
+	list_init(&ms->subs);
 	st->bed = ms;
 	return 0;
 }
@@ -299,6 +325,207 @@ static int m_reg_list(struct store *st, const char *aor, store_binding_h *h,
 	return 0;
 }
 
+/* ---- documents: kept in sequence order (every change moves one to the
+ * end), tombstones included ---- */
+
+static struct mdoc *doc_find(struct mstore *ms, const char *auid,
+                             const char *owner, const char *name)
+{
+	LIST_FOREACH(&ms->docs, le) {
+		struct mdoc *md = le->data;
+
+		if (!strcmp(md->d.auid, auid) && !strcmp(md->d.owner, owner) &&
+		    !strcmp(md->d.name, name))
+			return md;
+	}
+	return NULL;
+}
+
+/* Replace old (if any) by a copy of d with the next sequence. */
+static int doc_set(struct mstore *ms, struct mdoc *old,
+                   const struct store_doc *d, uint64_t *seqp)
+{
+	struct mdoc *md;
+
+	md = mem_zalloc(sizeof(*md) + store_doc_strsize(d), elem_destroy);
+	if (!md)
+		return ENOMEM; /* old stays, as after a rollback */
+	store_doc_pack(&md->d, d, (char *)(md + 1));
+	md->d.seq = ++ms->seq;
+	mem_deref(old);
+	list_append(&ms->docs, &md->le, md);
+	if (seqp)
+		*seqp = md->d.seq;
+	return 0;
+}
+
+static int m_doc_put(struct store *st, const struct store_doc *d, uint64_t *seq)
+{
+	struct mstore *ms = st->bed;
+
+	return doc_set(ms, doc_find(ms, d->auid, d->owner, d->name), d, seq);
+}
+
+static int m_doc_delete(struct store *st, const char *auid, const char *owner,
+                        const char *name, uint64_t mtime_ms)
+{
+	struct mstore *ms = st->bed;
+	struct mdoc *old = doc_find(ms, auid, owner, name);
+	struct store_doc t;
+
+	if (!old || !old->d.content)
+		return ENOENT;
+	t = old->d;
+	t.etag = "";
+	t.content = NULL;
+	t.len = 0;
+	t.mtime_ms = mtime_ms;
+	return doc_set(ms, old, &t, NULL);
+}
+
+static int m_doc_get(struct store *st, const char *auid, const char *owner,
+                     const char *name, store_doc_h *h, void *arg)
+{
+	struct mdoc *md = doc_find(st->bed, auid, owner, name);
+
+	if (!md || !md->d.content)
+		return ENOENT;
+	h(&md->d, arg);
+	return 0;
+}
+
+static int m_doc_list(struct store *st, const char *auid, const char *owner,
+                      store_doc_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+
+	LIST_FOREACH(&ms->docs, le) {
+		struct mdoc *md = le->data;
+
+		if (!md->d.content || (auid && strcmp(auid, md->d.auid)) ||
+		    (owner && strcmp(owner, md->d.owner)))
+			continue;
+		h(&md->d, arg);
+	}
+	return 0;
+}
+
+static int m_doc_seq(struct store *st, uint64_t *seq)
+{
+	*seq = ((struct mstore *)st->bed)->seq;
+	return 0;
+}
+
+static int m_doc_changes(struct store *st, uint64_t since, uint32_t max,
+                         store_doc_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+	uint32_t n = 0;
+
+	LIST_FOREACH(&ms->docs, le) {
+		struct mdoc *md = le->data;
+
+		if (n == max)
+			break;
+		if (md->d.seq <= since)
+			continue;
+		h(&md->d, arg);
+		n++;
+	}
+	return 0;
+}
+
+/* ---- publications and subscriptions: insertion order ---- */
+
+static struct mpub *pub_find(struct mstore *ms, const char *etag)
+{
+	LIST_FOREACH(&ms->pubs, le) {
+		struct mpub *mp = le->data;
+
+		if (!strcmp(mp->p.etag, etag))
+			return mp;
+	}
+	return NULL;
+}
+
+static int m_pub_put(struct store *st, const struct store_pub *p,
+                     const char *old_etag)
+{
+	struct mstore *ms = st->bed;
+	struct mpub *mp;
+
+	mp = mem_zalloc(sizeof(*mp) + store_pub_strsize(p), elem_destroy);
+	if (!mp)
+		return ENOMEM;
+	store_pub_pack(&mp->p, p, (char *)(mp + 1));
+	if (old_etag)
+		mem_deref(pub_find(ms, old_etag));
+	mem_deref(pub_find(ms, mp->p.etag));
+	list_append(&ms->pubs, &mp->le, mp);
+	return 0;
+}
+
+static int m_pub_delete(struct store *st, const char *etag)
+{
+	mem_deref(pub_find(st->bed, etag));
+	return 0;
+}
+
+static int m_pub_list(struct store *st, store_pub_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+
+	LIST_FOREACH(&ms->pubs, le) {
+		struct mpub *mp = le->data;
+
+		h(&mp->p, arg);
+	}
+	return 0;
+}
+
+static struct msub *sub_find(struct mstore *ms, const char *id)
+{
+	LIST_FOREACH(&ms->subs, le) {
+		struct msub *mb = le->data;
+
+		if (!strcmp(mb->s.id, id))
+			return mb;
+	}
+	return NULL;
+}
+
+static int m_sub_put(struct store *st, const struct store_sub *s)
+{
+	struct mstore *ms = st->bed;
+	struct msub *mb;
+
+	mb = mem_zalloc(sizeof(*mb) + store_sub_strsize(s), elem_destroy);
+	if (!mb)
+		return ENOMEM;
+	store_sub_pack(&mb->s, s, (char *)(mb + 1));
+	mem_deref(sub_find(ms, s->id));
+	list_append(&ms->subs, &mb->le, mb);
+	return 0;
+}
+
+static int m_sub_delete(struct store *st, const char *id)
+{
+	mem_deref(sub_find(st->bed, id));
+	return 0;
+}
+
+static int m_sub_list(struct store *st, store_sub_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+
+	LIST_FOREACH(&ms->subs, le) {
+		struct msub *mb = le->data;
+
+		h(&mb->s, arg);
+	}
+	return 0;
+}
+
 const struct store_be store_be_mem = {
     .scheme = "mem",
     .open = m_open,
@@ -315,6 +542,18 @@ const struct store_be store_be_mem = {
     .user_list = m_user_list,
     .reg_replace = m_reg_replace,
     .reg_list = m_reg_list,
+    .doc_put = m_doc_put,
+    .doc_delete = m_doc_delete,
+    .doc_get = m_doc_get,
+    .doc_list = m_doc_list,
+    .doc_seq = m_doc_seq,
+    .doc_changes = m_doc_changes,
+    .pub_put = m_pub_put,
+    .pub_delete = m_pub_delete,
+    .pub_list = m_pub_list,
+    .sub_put = m_sub_put,
+    .sub_delete = m_sub_delete,
+    .sub_list = m_sub_list,
     .submit = NULL,
     .drain = NULL,
 };

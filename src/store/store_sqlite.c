@@ -52,6 +52,19 @@ enum stmt_id {
 	ST_REG_ADD,
 	ST_REG_LIST,
 	ST_REG_LIST_AOR,
+	ST_SEQ_BUMP,
+	ST_SEQ_GET,
+	ST_DOC_PUT,
+	ST_DOC_DEL,
+	ST_DOC_GET,
+	ST_DOC_LIST,
+	ST_DOC_CHANGES,
+	ST_PUB_PUT,
+	ST_PUB_DEL,
+	ST_PUB_LIST,
+	ST_SUB_PUT,
+	ST_SUB_DEL,
+	ST_SUB_LIST,
 	ST_N
 };
 
@@ -59,6 +72,14 @@ enum stmt_id {
 #define REG_COLS                                                               \
 	"aor, contact, instance, reg_id, callid, cseq, expires, q, path, "     \
 	"received, params, user_agent, temp_gruu"
+#define DOC_COLS "auid, owner, name, etag, content, seq, mtime_ms"
+#define PUB_COLS                                                               \
+	"etag, event, resource, publisher, expires, updated_ms, ctype, body"
+#define SUB_COLS                                                               \
+	"id, event, event_id, resource, watcher, ident, callid, local_tag, "   \
+	"remote_tag, from_hdr, to_hdr, contact, route, dst, local_contact, "   \
+	"accept, supported, local_cseq, remote_cseq, expires, created, "       \
+	"state, throttle_ms, data"
 
 static const char *const stmt_sql[ST_N] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -90,6 +111,33 @@ static const char *const stmt_sql[ST_N] = {
         "SELECT " REG_COLS " FROM registrations ORDER BY aor, rowid",
     [ST_REG_LIST_AOR] =
         "SELECT " REG_COLS " FROM registrations WHERE aor = ?1 ORDER BY rowid",
+    [ST_SEQ_BUMP] = "UPDATE doc_seq SET seq = seq + 1",
+    [ST_SEQ_GET] = "SELECT seq FROM doc_seq",
+    [ST_DOC_PUT] =
+        "INSERT INTO docs(" DOC_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT(auid, owner, name) DO UPDATE SET "
+        "etag = excluded.etag, content = excluded.content, "
+        "seq = excluded.seq, mtime_ms = excluded.mtime_ms",
+    [ST_DOC_DEL] = "UPDATE docs SET etag = '', content = NULL, seq = ?4, "
+                   "mtime_ms = ?5 WHERE auid = ?1 AND owner = ?2 AND "
+                   "name = ?3 AND content IS NOT NULL",
+    [ST_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE auid = ?1 AND "
+                   "owner = ?2 AND name = ?3 AND content IS NOT NULL",
+    [ST_DOC_LIST] = "SELECT " DOC_COLS " FROM docs WHERE content IS NOT "
+                    "NULL AND (?1 IS NULL OR auid = ?1) AND (?2 IS NULL "
+                    "OR owner = ?2) ORDER BY seq",
+    [ST_DOC_CHANGES] =
+        "SELECT " DOC_COLS " FROM docs WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [ST_PUB_PUT] = "INSERT OR REPLACE INTO publications(" PUB_COLS
+                   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_PUB_DEL] = "DELETE FROM publications WHERE etag = ?1",
+    [ST_PUB_LIST] = "SELECT " PUB_COLS " FROM publications ORDER BY rowid",
+    [ST_SUB_PUT] = "INSERT OR REPLACE INTO subscriptions(" SUB_COLS
+                   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                   "?21, ?22, ?23, ?24)",
+    [ST_SUB_DEL] = "DELETE FROM subscriptions WHERE id = ?1",
+    [ST_SUB_LIST] = "SELECT " SUB_COLS " FROM subscriptions ORDER BY rowid",
 };
 
 /*
@@ -125,6 +173,54 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     /* 2: lookups by AoR, expiry sweeps */
     "CREATE INDEX registrations_aor ON registrations (aor);"
     "CREATE INDEX registrations_expires ON registrations (expires);",
+    /* 3: documents with a change sequence, publications, subscriptions */
+    "CREATE TABLE docs ("
+    " auid TEXT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " etag TEXT NOT NULL,"
+    " content BLOB,"
+    " seq INTEGER NOT NULL,"
+    " mtime_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (auid, owner, name));"
+    "CREATE UNIQUE INDEX docs_seq ON docs (seq);"
+    "CREATE TABLE doc_seq ("
+    " seq INTEGER NOT NULL);"
+    "INSERT INTO doc_seq VALUES (0);"
+    "CREATE TABLE publications ("
+    " etag TEXT NOT NULL PRIMARY KEY,"
+    " event TEXT NOT NULL,"
+    " resource TEXT NOT NULL,"
+    " publisher TEXT NOT NULL DEFAULT '',"
+    " expires INTEGER NOT NULL,"
+    " updated_ms INTEGER NOT NULL,"
+    " ctype TEXT NOT NULL DEFAULT '',"
+    " body BLOB NOT NULL);"
+    "CREATE TABLE subscriptions ("
+    " id TEXT NOT NULL PRIMARY KEY,"
+    " event TEXT NOT NULL,"
+    " event_id TEXT NOT NULL DEFAULT '',"
+    " resource TEXT NOT NULL,"
+    " watcher TEXT NOT NULL DEFAULT '',"
+    " ident TEXT NOT NULL DEFAULT '',"
+    " callid TEXT NOT NULL DEFAULT '',"
+    " local_tag TEXT NOT NULL DEFAULT '',"
+    " remote_tag TEXT NOT NULL DEFAULT '',"
+    " from_hdr TEXT NOT NULL DEFAULT '',"
+    " to_hdr TEXT NOT NULL DEFAULT '',"
+    " contact TEXT NOT NULL DEFAULT '',"
+    " route TEXT NOT NULL DEFAULT '',"
+    " dst TEXT NOT NULL DEFAULT '',"
+    " local_contact TEXT NOT NULL DEFAULT '',"
+    " accept TEXT NOT NULL DEFAULT '',"
+    " supported TEXT NOT NULL DEFAULT '',"
+    " local_cseq INTEGER NOT NULL DEFAULT 0,"
+    " remote_cseq INTEGER NOT NULL DEFAULT 0,"
+    " expires INTEGER NOT NULL,"
+    " created INTEGER NOT NULL DEFAULT 0,"
+    " state INTEGER NOT NULL DEFAULT 0,"
+    " throttle_ms INTEGER NOT NULL DEFAULT 0,"
+    " data TEXT NOT NULL DEFAULT '');",
 };
 
 struct sq_conn {
@@ -581,6 +677,234 @@ static int c_reg_replace(struct sq_conn *c, const char *aor,
 	return err;
 }
 
+/* Bind text, or NULL for a NULL v (an optional filter). */
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+static uint64_t col_u64(sqlite3_stmt *s, int i)
+{
+	return (uint64_t)sqlite3_column_int64(s, i);
+}
+
+/* Bytes of a BLOB column, NUL-terminated (SQLite adds the NUL when it
+ * hands a BLOB out as text); NULL for SQL NULL. */
+static const char *col_bytes(sqlite3_stmt *s, int i, size_t *len)
+{
+	const char *v;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+		*len = 0;
+		return NULL;
+	}
+	v = (const char *)sqlite3_column_text(s, i);
+	*len = v ? (size_t)sqlite3_column_bytes(s, i) : 0;
+	return v ? v : "";
+}
+
+static int c_seq_get(struct sq_conn *c, uint64_t *seq)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(c, ST_SEQ_GET, &s);
+
+	if (err)
+		return err;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*seq = col_u64(s, 0);
+	else if (rc == SQLITE_DONE)
+		err = EIO; /* the counter row is gone: not our schema */
+	else
+		err = sq_err(c, "sequence", rc);
+	stmt_end(s);
+	return err;
+}
+
+/* Take the next change sequence (inside the caller's transaction). */
+static int c_seq_next(struct sq_conn *c, uint64_t *seq)
+{
+	int err = exec_id(c, ST_SEQ_BUMP);
+
+	return err ? err : c_seq_get(c, seq);
+}
+
+static int c_doc_put(struct sq_conn *c, const struct store_doc *d,
+                     uint64_t *seqp)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t seq = 0;
+	int err = c_seq_next(c, &seq);
+
+	if (!err)
+		err = stmt_get(c, ST_DOC_PUT, &s);
+	if (err)
+		return err;
+	bind_str(s, 1, d->auid);
+	bind_str(s, 2, d->owner);
+	bind_str(s, 3, d->name);
+	bind_str(s, 4, d->etag);
+	sqlite3_bind_blob64(s, 5, d->content ? d->content : "", d->len,
+	                    SQLITE_STATIC);
+	bind_u64(s, 6, seq);
+	bind_u64(s, 7, d->mtime_ms);
+	err = stmt_run(c, s);
+	if (!err)
+		*seqp = seq;
+	return err;
+}
+
+/* ENOENT when no live document; the caller rolls back then, so the
+ * sequence is not used up. */
+static int c_doc_delete(struct sq_conn *c, const char *auid, const char *owner,
+                        const char *name, uint64_t mtime_ms)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t seq = 0;
+	int err = c_seq_next(c, &seq);
+
+	if (!err)
+		err = stmt_get(c, ST_DOC_DEL, &s);
+	if (err)
+		return err;
+	bind_str(s, 1, auid);
+	bind_str(s, 2, owner);
+	bind_str(s, 3, name);
+	bind_u64(s, 4, seq);
+	bind_u64(s, 5, mtime_ms);
+	return run_change(c, s);
+}
+
+static void row_doc(sqlite3_stmt *s, struct store_doc *d)
+{
+	d->auid = col_str(s, 0);
+	d->owner = col_str(s, 1);
+	d->name = col_str(s, 2);
+	d->etag = col_str(s, 3);
+	d->content = col_bytes(s, 4, &d->len);
+	d->seq = col_u64(s, 5);
+	d->mtime_ms = col_u64(s, 6);
+}
+
+/* Step s (bound), one h call per row; ENOENT when once and no row. */
+static int doc_rows(struct sq_conn *c, sqlite3_stmt *s, bool once,
+                    store_doc_h *h, void *arg)
+{
+	struct store_doc d;
+	int rc, err = 0, n = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_doc(s, &d);
+		h(&d, arg);
+		n++;
+		if (once)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = sq_err(c, "document query", rc);
+	else if (once && !n)
+		err = ENOENT;
+	stmt_end(s);
+	return err;
+}
+
+static int c_doc_changes(struct sq_conn *c, uint64_t since, uint32_t max,
+                         store_doc_h *h, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, ST_DOC_CHANGES, &s);
+
+	if (err)
+		return err;
+	bind_u64(s, 1, since > INT64_MAX ? INT64_MAX : since);
+	sqlite3_bind_int64(s, 2, max);
+	return doc_rows(c, s, false, h, arg);
+}
+
+static int c_pub_put(struct sq_conn *c, const struct store_pub *p,
+                     const char *old_etag)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	if (old_etag) {
+		err = stmt_get(c, ST_PUB_DEL, &s);
+		if (err)
+			return err;
+		bind_str(s, 1, old_etag);
+		err = stmt_run(c, s);
+		if (err)
+			return err;
+	}
+	err = stmt_get(c, ST_PUB_PUT, &s);
+	if (err)
+		return err;
+	bind_str(s, 1, p->etag);
+	bind_str(s, 2, p->event);
+	bind_str(s, 3, p->resource);
+	bind_str(s, 4, p->publisher);
+	bind_u64(s, 5, p->expires);
+	bind_u64(s, 6, p->updated_ms);
+	bind_str(s, 7, p->ctype);
+	sqlite3_bind_blob64(s, 8, p->body ? p->body : "", p->len,
+	                    SQLITE_STATIC);
+	return stmt_run(c, s);
+}
+
+/* Delete by key (ST_PUB_DEL, ST_SUB_DEL); 0 also when it was gone. */
+static int c_key_delete(struct sq_conn *c, enum stmt_id id, const char *key)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, id, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, key);
+	return stmt_run(c, s);
+}
+
+static int c_sub_put(struct sq_conn *c, const struct store_sub *v)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, ST_SUB_PUT, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, v->id);
+	bind_str(s, 2, v->event);
+	bind_str(s, 3, v->event_id);
+	bind_str(s, 4, v->resource);
+	bind_str(s, 5, v->watcher);
+	bind_str(s, 6, v->ident);
+	bind_str(s, 7, v->callid);
+	bind_str(s, 8, v->local_tag);
+	bind_str(s, 9, v->remote_tag);
+	bind_str(s, 10, v->from_hdr);
+	bind_str(s, 11, v->to_hdr);
+	bind_str(s, 12, v->contact);
+	bind_str(s, 13, v->route);
+	bind_str(s, 14, v->dst);
+	bind_str(s, 15, v->local_contact);
+	bind_str(s, 16, v->accept);
+	bind_str(s, 17, v->supported);
+	sqlite3_bind_int64(s, 18, v->local_cseq);
+	sqlite3_bind_int64(s, 19, v->remote_cseq);
+	bind_u64(s, 20, v->expires);
+	bind_u64(s, 21, v->created);
+	sqlite3_bind_int64(s, 22, v->state);
+	sqlite3_bind_int64(s, 23, v->throttle_ms);
+	bind_str(s, 24, v->data);
+	return stmt_run(c, s);
+}
+
 /* ---- the synchronous API: sync connection under sync_mtx ---- */
 
 static struct sqstore *lock_sync(struct store *st)
@@ -817,27 +1141,243 @@ out:
 	return err;
 }
 
+static int s_doc_put(struct store *st, const struct store_doc *d, uint64_t *seq)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync, c_doc_put(&sq->sync, d, seq));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_doc_delete(struct store *st, const char *auid, const char *owner,
+                        const char *name, uint64_t mtime_ms)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync, c_doc_delete(&sq->sync, auid, owner,
+		                                     name, mtime_ms));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_doc_get(struct store *st, const char *auid, const char *owner,
+                     const char *name, store_doc_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(&sq->sync, ST_DOC_GET, &s);
+
+	if (!err) {
+		bind_str(s, 1, auid);
+		bind_str(s, 2, owner);
+		bind_str(s, 3, name);
+		err = doc_rows(&sq->sync, s, true, h, arg);
+	}
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_doc_list(struct store *st, const char *auid, const char *owner,
+                      store_doc_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(&sq->sync, ST_DOC_LIST, &s);
+
+	if (!err) {
+		bind_opt(s, 1, auid);
+		bind_opt(s, 2, owner);
+		err = doc_rows(&sq->sync, s, false, h, arg);
+	}
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_doc_seq(struct store *st, uint64_t *seq)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_seq_get(&sq->sync, seq);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_doc_changes(struct store *st, uint64_t since, uint32_t max,
+                         store_doc_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_doc_changes(&sq->sync, since, max, h, arg);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_pub_put(struct store *st, const struct store_pub *p,
+                     const char *old_etag)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync, c_pub_put(&sq->sync, p, old_etag));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_pub_delete(struct store *st, const char *etag)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_key_delete(&sq->sync, ST_PUB_DEL, etag);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_pub_list(struct store *st, store_pub_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	struct store_pub p;
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(&sq->sync, ST_PUB_LIST, &s);
+
+	if (err)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		p.etag = col_str(s, 0);
+		p.event = col_str(s, 1);
+		p.resource = col_str(s, 2);
+		p.publisher = col_str(s, 3);
+		p.expires = col_u64(s, 4);
+		p.updated_ms = col_u64(s, 5);
+		p.ctype = col_str(s, 6);
+		p.body = col_bytes(s, 7, &p.len);
+		if (!p.body)
+			p.body = "";
+		h(&p, arg);
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(&sq->sync, "publication list", rc);
+	stmt_end(s);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_sub_put(struct store *st, const struct store_sub *v)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_sub_put(&sq->sync, v);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_sub_delete(struct store *st, const char *id)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_key_delete(&sq->sync, ST_SUB_DEL, id);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_sub_list(struct store *st, store_sub_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	struct store_sub v;
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(&sq->sync, ST_SUB_LIST, &s);
+
+	if (err)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v.id = col_str(s, 0);
+		v.event = col_str(s, 1);
+		v.event_id = col_str(s, 2);
+		v.resource = col_str(s, 3);
+		v.watcher = col_str(s, 4);
+		v.ident = col_str(s, 5);
+		v.callid = col_str(s, 6);
+		v.local_tag = col_str(s, 7);
+		v.remote_tag = col_str(s, 8);
+		v.from_hdr = col_str(s, 9);
+		v.to_hdr = col_str(s, 10);
+		v.contact = col_str(s, 11);
+		v.route = col_str(s, 12);
+		v.dst = col_str(s, 13);
+		v.local_contact = col_str(s, 14);
+		v.accept = col_str(s, 15);
+		v.supported = col_str(s, 16);
+		v.local_cseq = (uint32_t)sqlite3_column_int64(s, 17);
+		v.remote_cseq = (uint32_t)sqlite3_column_int64(s, 18);
+		v.expires = col_u64(s, 19);
+		v.created = col_u64(s, 20);
+		v.state = sqlite3_column_int(s, 21);
+		v.throttle_ms = (uint32_t)sqlite3_column_int64(s, 22);
+		v.data = col_str(s, 23);
+		h(&v, arg);
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(&sq->sync, "subscription list", rc);
+	stmt_end(s);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
 /* ---- the worker ---- */
+
+/* The writing part of op (runs inside its savepoint). */
+static int op_write(struct sq_conn *c, struct store_op *op)
+{
+	switch (op->type) {
+	case STORE_OP_REG_REPLACE:
+		return c_reg_replace(c, op->aor, op->b, op->n);
+	case STORE_OP_DOC_PUT:
+		return c_doc_put(c, &op->doc, &op->doc.seq);
+	case STORE_OP_PUB_PUT:
+		return c_pub_put(c, &op->pub, op->old_etag);
+	case STORE_OP_PUB_DELETE:
+		return c_key_delete(c, ST_PUB_DEL, op->pub.etag);
+	case STORE_OP_SUB_PUT:
+		return c_sub_put(c, &op->sub);
+	case STORE_OP_SUB_DELETE:
+		return c_key_delete(c, ST_SUB_DEL, op->sub.id);
+	default:
+		return EINVAL;
+	}
+}
 
 static int op_exec(struct sq_conn *c, struct store_op *op)
 {
-	int err;
+	int err, rerr;
 
 	switch (op->type) {
 	case STORE_OP_USER_GET:
 		return c_user_get(c, op->user, op->domain, &op->u);
-	case STORE_OP_REG_REPLACE:
-		err = exec_id(c, ST_SAVEPOINT);
-		if (err)
-			return err;
-		err = c_reg_replace(c, op->aor, op->b, op->n);
-		if (err)
-			exec_id(c, ST_ROLLBACK_TO);
-		/* RELEASE after ROLLBACK TO drops the savepoint */
-		int rerr = exec_id(c, ST_RELEASE);
-		return err ? err : rerr;
+	case STORE_OP_DOC_CHANGES:
+		/* the result is allocated here and freed on the loop thread,
+		 * after the hand-over through the completion queue */
+		err = c_doc_changes(c, op->since, op->max, store_docbuf_add,
+		                    &op->res);
+		return store_docbuf_finish(&op->res, err);
+	default:
+		break;
 	}
-	return EINVAL;
+	err = exec_id(c, ST_SAVEPOINT);
+	if (err)
+		return err;
+	err = op_write(c, op);
+	if (err)
+		exec_id(c, ST_ROLLBACK_TO);
+	/* RELEASE after ROLLBACK TO drops the savepoint */
+	rerr = exec_id(c, ST_RELEASE);
+	return err ? err : rerr;
 }
 
 /* One transaction for the whole batch. */
@@ -1091,6 +1631,18 @@ const struct store_be store_be_sqlite = {
     .user_list = s_user_list,
     .reg_replace = s_reg_replace,
     .reg_list = s_reg_list,
+    .doc_put = s_doc_put,
+    .doc_delete = s_doc_delete,
+    .doc_get = s_doc_get,
+    .doc_list = s_doc_list,
+    .doc_seq = s_doc_seq,
+    .doc_changes = s_doc_changes,
+    .pub_put = s_pub_put,
+    .pub_delete = s_pub_delete,
+    .pub_list = s_pub_list,
+    .sub_put = s_sub_put,
+    .sub_delete = s_sub_delete,
+    .sub_list = s_sub_list,
     .submit = s_submit,
     .drain = s_drain,
 };

@@ -405,11 +405,23 @@ out:
 
 static uint32_t hook_calls;
 
-static void hook_h(struct sip_stsx *st, void *arg)
+static bool hook_h(struct sip_stsx *st, const char *ident, void *arg)
 {
 	(void)arg;
+	(void)ident;
 	hook_calls++;
 	sip_stsx_replyf(st, 202, NULL, NULL);
+	return true;
+}
+
+/* A service that declines: the proxy routes the request as usual. */
+static bool decline_h(struct sip_stsx *st, const char *ident, void *arg)
+{
+	(void)st;
+	(void)ident;
+	(void)arg;
+	hook_calls++;
+	return false;
 }
 
 /* Local services hook; REGISTER reaches the registrar and the binding it
@@ -423,7 +435,11 @@ TEST(test_proxy_local_hook_register)
 	hook_calls = 0;
 	err = pfix_init(&f, NULL, NULL, 0, NULL, 0, true);
 	TEST_ERR(err);
-	err = proxy_local_register(f.p, "PUBLISH", hook_h, NULL);
+	err =
+	    proxy_local_register(f.p, "PUBLISH", PROXY_LOCAL_AOR, hook_h, NULL);
+	TEST_ERR(err);
+	err = proxy_local_register(f.p, "MESSAGE", PROXY_LOCAL_AOR, decline_h,
+	                           NULL);
 	TEST_ERR(err);
 	PT_ERR(pt_req(&f, "PUBLISH", "sip:bob@example.com", "z9hG4bKh1", ALICE,
 	              NULL, NULL, 70, "Event: presence\n"));
@@ -445,7 +461,9 @@ TEST(test_proxy_local_hook_register)
 	PT_ASSERT(i >= 0);
 	PT_ERR(pt_req(&f, "MESSAGE", "sip:dave@example.com", "z9hG4bKh3", ALICE,
 	              NULL, NULL, 70, NULL));
-	/* to the contact (a public address: no NAT in between) */
+	/* the MESSAGE service declined: routed to the contact (a public
+	 * address: no NAT in between) */
+	PT_EQ(2, hook_calls);
 	i = pt_find(&f, 0, "MESSAGE sip:dave@192.0.2.60:5060 SIP/2.0",
 	            "192.0.2.60:5060");
 	PT_ASSERT(i >= 0);
