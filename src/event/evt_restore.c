@@ -58,7 +58,10 @@ int evt_sub_store(struct evt_sub *s, void (*done)(int err, void *arg),
 	ss.supported = s->supported;
 	ss.local_cseq = s->lcseq;
 	ss.remote_cseq = s->rcseq;
-	ss.expires = evt_wall(e) + evt_sub_expires_in(s);
+	/* at accept the expiry timer starts only once this commit is done:
+	 * the granted duration counts from now */
+	ss.expires =
+	    evt_wall(e) + (s->exp_ms ? evt_sub_expires_in(s) : s->expires);
 	ss.created = s->created;
 	ss.state = (int)s->state;
 	ss.throttle_ms = s->throttle_ms;

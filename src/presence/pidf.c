@@ -550,6 +550,16 @@ static void pidf_destroy(void *data)
 		xmlFreeDoc(d->doc);
 }
 
+/* The first note child with some text. */
+static const xmlNode *first_note(const xmlNode *parent, const char *ns)
+{
+	for (xmlNode *c = pidf_first(parent); c; c = pidf_next(c)) {
+		if (pidf_is(c, ns, "note") && !pidf_text_eq(c, "", false))
+			return c;
+	}
+	return NULL;
+}
+
 static int find_note(char **notep, const xmlNode *root)
 {
 	const xmlNode *found = NULL;
@@ -558,16 +568,16 @@ static int find_note(char **notep, const xmlNode *root)
 	for (xmlNode *p = pidf_first(root); p && !found; p = pidf_next(p)) {
 		if (!pidf_is(p, PIDF_DM_NS, "person"))
 			continue;
-		found = pidf_child(p, PIDF_DM_NS, "note");
+		found = first_note(p, PIDF_DM_NS);
 		for (xmlNode *c = pidf_first(p); c && !found; c = pidf_next(c))
-			found = pidf_child(c, PIDF_RPID_NS, "note");
+			found = first_note(c, PIDF_RPID_NS);
 	}
 	for (xmlNode *t = pidf_first(root); t && !found; t = pidf_next(t)) {
 		if (pidf_is(t, PIDF_NS, "tuple"))
-			found = pidf_child(t, PIDF_NS, "note");
+			found = first_note(t, PIDF_NS);
 	}
 	if (!found)
-		found = pidf_child(root, PIDF_NS, "note");
+		found = first_note(root, PIDF_NS);
 	if (!found) {
 		*notep = NULL;
 		return 0;
@@ -936,6 +946,28 @@ static int tuple_cmp(const void *a, const void *b)
 	return xmlGetLineNo(x->node) < xmlGetLineNo(y->node) ? -1 : 1;
 }
 
+/* A <basic> must say open or closed (RFC 3863). Some clients (baresip
+ * 1.0) send "unknown": strict mode refuses it, lenient mode drops the
+ * element (a status without basic is valid: nothing is claimed). */
+static int fix_basic(xmlNode *root, bool lenient, char *err, size_t errsize)
+{
+	for (xmlNode *t = pidf_first(root); t; t = pidf_next(t)) {
+		xmlNode *b;
+
+		if (!pidf_is(t, PIDF_NS, "tuple"))
+			continue;
+		b = pidf_child(pidf_child(t, PIDF_NS, "status"), PIDF_NS,
+		               "basic");
+		if (!b || pidf_tuple_basic_of(t))
+			continue;
+		if (!lenient)
+			return bad(err, errsize, xmlGetLineNo(b),
+			           "<basic> is neither open nor closed");
+		pidf_drop(b);
+	}
+	return 0;
+}
+
 static int check(const struct pidf *d, char *err, size_t errsize)
 {
 	xmlNode *root = xmlDocGetRootElement(d->doc);
@@ -1032,6 +1064,8 @@ int pidf_parse(struct pidf **dp, const char *xml, size_t len, bool lenient,
 	if (!e && !pidf_is(root, PIDF_NS, "presence"))
 		e = bad(err, errsize, xmlGetLineNo(root),
 		        "root element is not <presence> of %s", PIDF_NS);
+	if (!e)
+		e = fix_basic(root, lenient, err, errsize);
 	if (!e)
 		e = pidf_ns_tidy(doc);
 	if (e) {

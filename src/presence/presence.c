@@ -32,6 +32,7 @@ struct wsub {
 	bool self;             /* the presentity watches itself */
 	struct pres_perm perm; /* sub_handling: the decision */
 	char key[33];          /* pres_perm_key(perm) */
+	struct buf *sent;      /* the last body given to the framework */
 };
 
 /* One printed view of the current composition. */
@@ -321,6 +322,38 @@ static bool same_bytes(const struct buf *a, const struct buf *b)
 	return a && b && a->end == b->end && !memcmp(a->b, b->b, a->end);
 }
 
+static int pent_body(struct buf **mbp, struct pent *pe, const char *key,
+                     const struct pres_perm *perm);
+static const char *wsub_view(const struct wsub *w);
+
+/* A NOTIFY only for watchers whose view really changed: a politely
+ * blocked (or invisible-mode) watcher, or one whose permissions hide what
+ * changed, must not learn from the timing of a NOTIFY that something
+ * happened. */
+static bool view_changed(struct evt_sub *sub, void *arg)
+{
+	struct wsub *w = evt_sub_data(sub);
+	struct buf *mb = NULL;
+
+	(void)arg;
+	if (!w || !w->decided || evt_sub_state(sub) != EVT_ACTIVE ||
+	    w->perm.sub_handling < PRES_POLITE_BLOCK)
+		return false;
+	if (w->sent && !pent_body(&mb, w->pe, wsub_view(w), &w->perm) &&
+	    same_bytes(mb, w->sent)) {
+		mem_deref(mb);
+		return false;
+	}
+	mem_deref(mb);
+	evt_sub_notify(sub, true);
+	return false;
+}
+
+static void notify_views(struct pent *pe)
+{
+	evt_sub_apply(pe->p->evt, PKG_NAME, pe->aor, view_changed, NULL);
+}
+
 void pres_pent_changed(struct pent *pe)
 {
 	struct pres *p;
@@ -352,7 +385,7 @@ void pres_pent_changed(struct pent *pe)
 	pe->version++;
 	p->notifies++;
 	log_debug(NULL, "%s: composition %u", pe->aor, pe->version);
-	evt_notify_resource(p->evt, PKG_NAME, pe->aor, true);
+	notify_views(pe);
 }
 
 /* The printed view key of pe's current composition (cached). */
@@ -419,6 +452,7 @@ static void wsub_destroy(void *data)
 	if (w->pe)
 		w->pe->nsubs--;
 	mem_deref(w->pe);
+	mem_deref(w->sent);
 }
 
 /* The host of a SIP URI string, lower-case, into buf ("" if none). */
@@ -556,6 +590,16 @@ static int pkg_subscribe(struct evt_sub *sub, bool restored, void *arg)
 	return err;
 }
 
+/* Which printed view of the composition a watcher gets. */
+static const char *wsub_view(const struct wsub *w)
+{
+	if (w->self)
+		return "self";
+	if (w->pe->invisible || w->perm.sub_handling == PRES_POLITE_BLOCK)
+		return "polite";
+	return w->key;
+}
+
 static int pkg_body(struct evt_sub *sub, bool full, struct buf **bodyp,
                     char *ctype, size_t ctype_size, void *arg)
 {
@@ -575,15 +619,14 @@ static int pkg_body(struct evt_sub *sub, bool full, struct buf **bodyp,
 	    w->perm.sub_handling < PRES_POLITE_BLOCK)
 		return 0; /* nothing the watcher may see */
 	pe = w->pe;
-	if (w->self)
-		key = "self";
-	else if (pe->invisible || w->perm.sub_handling == PRES_POLITE_BLOCK)
-		key = "polite";
-	else
-		key = w->key;
+	key = wsub_view(w);
 	err = pent_body(&mb, pe, key, &w->perm);
 	if (!err)
 		err = buf_alloc_copy(bodyp, mb->b, mb->end);
+	if (!err) {
+		mem_deref(w->sent);
+		w->sent = mem_ref(mb);
+	}
 	if (!err)
 		pe->p->is.bodies++;
 	mem_deref(mb);
@@ -784,7 +827,7 @@ static int settings_apply(struct pres *p, const char *owner, const char *s,
 	log_info(NULL, "%s is %s", owner, inv ? "invisible" : "visible");
 	mem_ref(pe);
 	if (!startup && pe->nsubs)
-		evt_notify_resource(p->evt, PKG_NAME, pe->aor, true);
+		notify_views(pe);
 	pres_pent_check(pe);
 	mem_deref(pe);
 	return 0;

@@ -326,6 +326,20 @@ static void first_h(const struct store_sub *s, void *arg)
 	x->lcseq = s->local_cseq;
 }
 
+/* How long the stored subscription with Call-ID "c2" had left. */
+struct left {
+	uint64_t now;
+	int64_t left;
+};
+
+static void left_h(const struct store_sub *s, void *arg)
+{
+	struct left *l = arg;
+
+	if (!strcmp(s->callid, "c2"))
+		l->left = (int64_t)(s->expires - l->now);
+}
+
 TEST(test_evt_restore)
 {
 	struct efix f;
@@ -356,6 +370,13 @@ TEST(test_evt_restore)
 	r.expires = 60;
 	EV_ERR(efix_subscribe(&f, &r, NULL));
 	EV_EQ(2, stored(&f));
+	{
+		/* stored at accept with the whole granted time ahead */
+		struct left l = {tmrl_wallclock(f.tmrl), -1};
+
+		EV_ERR(store_sub_list(f.st, left_h, &l));
+		EV_ASSERT(l.left >= 59 && l.left <= 60);
+	}
 	memset(&x, 0, sizeof(x));
 	EV_ERR(store_sub_list(f.st, first_h, &x));
 

@@ -191,6 +191,7 @@ TEST(test_pidf_rfc_examples)
 	err = load(&d, "rfc3863-basic.xml", false);
 	TEST_ERR(err);
 	TEST_STR_EQ("pres:carol@example.net", pidf_entity(d));
+	TEST_ASSERT(pidf_note(d) != NULL);
 	TEST_EQ(2, pidf_tuple_count(d));
 	TEST_STR_EQ("closed", pidf_tuple_basic(d, 1));
 	TEST_EQ(PRES_AVAIL_AVAILABLE, pidf_avail(d));
@@ -898,6 +899,44 @@ out:
 		close(saved);
 	if (f)
 		fclose(f);
+	mem_deref(d);
+	return err;
+}
+
+TEST(test_pidf_note_order)
+{
+	struct pidf *d = NULL;
+	char msg[160];
+	int err;
+
+	/* empty notes are passed over; the person's first, then the
+	 * tuples', then the document's */
+	err = parse_str(&d,
+	                "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	                "xmlns:dm='urn:ietf:params:xml:ns:pidf:data-model' "
+	                "xmlns:rpid='urn:ietf:params:xml:ns:pidf:rpid' "
+	                "entity='sip:a@example.com'><tuple id='t'><status/>"
+	                "<note>tuple</note></tuple><note>doc</note>"
+	                "<dm:person id='p'><dm:note> </dm:note>"
+	                "<rpid:activities><rpid:note/><rpid:note>act"
+	                "</rpid:note><rpid:away/></rpid:activities>"
+	                "</dm:person></presence>",
+	                false, msg, sizeof(msg));
+	TEST_ERR(err);
+	TEST_STR_EQ("act", pidf_note(d));
+	d = mem_deref(d);
+	err = parse_str(&d,
+	                "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	                "xmlns:dm='urn:ietf:params:xml:ns:pidf:data-model' "
+	                "entity='sip:a@example.com'><tuple id='t'><status/>"
+	                "<note/></tuple><note>doc</note>"
+	                "<dm:person id='p'><dm:note/></dm:person></presence>",
+	                false, msg, sizeof(msg));
+	TEST_ERR(err);
+	TEST_STR_EQ("doc", pidf_note(d));
+	TEST_ASSERT(pidf_tuple_basic(d, 0) == NULL);
+	TEST_EQ(PRES_AVAIL_OFFLINE, pidf_avail(d));
+out:
 	mem_deref(d);
 	return err;
 }
