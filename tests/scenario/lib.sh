@@ -571,3 +571,494 @@ start_stunnel() {
 		fail "stunnel $name not listening on $acc"
 	}
 }
+
+# --------------------------------------------------------------------------
+# presence helpers (sipp scenarios in presence/; traces read by sipmsg.py)
+
+PRES_XML=$SCN_ROOT/presence
+
+# port_pool N: take N free ports at once (free_port's rules; one Python
+# start instead of N, which counts on a loaded machine); pool_port hands
+# them out (in the current shell: "p=$(pool_port)" works, the pool file
+# is shared) and falls back to free_port when the pool is empty.
+port_pool() {
+	"$PYTHON" - "$T/ports" "$1" >>"$T/port_pool" <<'PYEOF' ||
+import random, socket, sys
+path, want = sys.argv[1], int(sys.argv[2])
+try:
+    with open(path) as f:
+        taken = {int(a) for a in f.read().split()}
+except OSError:
+    taken = set()
+lo, hi = 20000, 32000
+try:
+    with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+        hi = min(hi, int(f.read().split()[0]) - 2)
+except (OSError, ValueError, IndexError):
+    pass
+avoid = {5050, 5060, 5061, 5070, 5080, 6050, 19823}
+
+
+def free(p):
+    if p in taken or p in avoid:
+        return False
+    socks = []
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind(('127.0.0.1', p))
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+    return True
+
+
+rnd = random.SystemRandom()
+got = []
+for _ in range(1000 * want):
+    if len(got) == want:
+        break
+    p = rnd.randint(lo, hi)
+    if free(p):
+        taken.add(p)
+        got.append(p)
+if len(got) < want:
+    sys.exit(1)
+with open(path, 'a') as f:
+    f.write(''.join('%d\n' % p for p in got))
+print('\n'.join(str(p) for p in got))
+PYEOF
+		abort "no free ports found"
+}
+
+pool_port() {
+	local p
+	p=$(head -n 1 "$T/port_pool" 2>/dev/null)
+	if [ -z "$p" ]; then
+		free_port
+		return
+	fi
+	sed -i 1d "$T/port_pool"
+	echo "$p"
+}
+
+# watch LABEL USER TO [EVENT [EXPIRES]]: a watcher in the background
+# (presence/watch.xml) on a port of its own (WPORT_<LABEL>): USER@example.com
+# subscribes to TO@example.com for EVENT (presence; presence.winfo, reg ...)
+# with Expires EXPIRES (600), digest password $W_PASS (secret), Accept
+# $W_ACCEPT (the package's type); refreshes ask for $W_REXPIRES (EXPIRES).
+# It answers every NOTIFY until one is terminated; kick_watcher steers it.
+watch() {
+	local label=$1 user=$2 to=$3 event=${4:-presence} exp=${5:-600}
+	local port accept SIPP_TIMEOUT=${W_TIMEOUT:-60}
+	case $event in
+	*.winfo) accept=application/watcherinfo+xml ;;
+	reg) accept=application/reginfo+xml ;;
+	*) accept=application/pidf+xml ;;
+	esac
+	port=$(pool_port)
+	eval "WPORT_$label=$port"
+	start_sipp "$label" "$PRES_XML/watch.xml" -p "$port" -m 1 \
+		-key user "$user" -key domain "$DOMAIN" -key to "$to" \
+		-key event "$event" -key accept "${W_ACCEPT:-$accept}" \
+		-key expires "$exp" -key rexpires "${W_REXPIRES:-$exp}" \
+		-auth_uri "$to@$DOMAIN" -au "$user" -ap "${W_PASS:-secret}" \
+		"127.0.0.1:$SIP_PORT"
+}
+
+# kick_watcher LABEL unsub|refresh: make the watcher unsubscribe (an
+# OPTIONS with its Call-ID) or refresh (an INFO); it reads both as
+# commands, nothing else sees them.
+kick_watcher() {
+	local label=$1 method=OPTIONS port cid
+	[ "$2" = refresh ] && method=INFO
+	eval "port=\${WPORT_$label:-}"
+	[ -n "$port" ] || fail "kick_watcher: no watcher $label"
+	# the first Call-ID in the trace is the SUBSCRIBE's (grep and cat, no
+	# Python start-up: refreshes are timed)
+	cid=$(grep -m 1 -i '^Call-ID:' "$T/$label.msg" 2>/dev/null |
+		sed 's/^[^:]*: *//' | tr -d '\r')
+	[ -n "$cid" ] || fail "watcher $label has sent no SUBSCRIBE"
+	note "kick $label: $method (Call-ID $cid)"
+	printf '%s\r\n' "$method sip:watcher@127.0.0.1:$port SIP/2.0" \
+		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKkick$RANDOM" \
+		"Max-Forwards: 70" "From: <sip:kick@127.0.0.1>;tag=kick" \
+		"To: <sip:watcher@127.0.0.1>" "Call-ID: $cid" \
+		"CSeq: 1 $method" "Content-Length: 0" "" >"$T/kick.$label"
+	# one write, one datagram
+	cat "$T/kick.$label" >"/dev/udp/127.0.0.1/$port" ||
+		fail "could not send the $method kick to watcher $label"
+}
+
+# end_watcher LABEL: wait for the watcher to finish (after a terminated
+# NOTIFY) and fail unless its call succeeded.
+end_watcher() {
+	wait_sipp "$1"
+	sipp_ok "$1" $?
+}
+
+# notifies LABEL: how many NOTIFYs the watcher LABEL has received so far:
+# distinct NOTIFY CSeq numbers in its trace (one dialog; a retransmission
+# counts once, as in sipmsg.py; grep: no Python start-up in polling loops).
+notifies() {
+	if [ -s "$T/$1.msg" ]; then
+		grep -a '^CSeq: *[0-9]* *NOTIFY' "$T/$1.msg" | tr -d ' \r' |
+			sort -u | wc -l
+	else
+		echo 0
+	fi
+}
+
+# wait_notify LABEL N [SECONDS]: wait (5 s) until LABEL got N NOTIFYs; fail
+# naming WHAT ($4, "NOTIFY N") otherwise.
+wait_notify() {
+	local n=$(( ${3:-5} * 20 ))
+	while [ $n -gt 0 ]; do
+		[ "$(notifies "$1")" -ge "$2" ] && return 0
+		impd_alive
+		sleep 0.05
+		n=$((n - 1))
+	done
+	fail "watcher $1: ${4:-NOTIFY $2} did not arrive within ${3:-5} s" \
+		"($(notifies "$1") NOTIFYs so far)"
+}
+
+# no_notify LABEL N SECONDS: fail if LABEL gets more than N NOTIFYs within
+# SECONDS.
+no_notify() {
+	local n=$(( $3 * 20 ))
+	while [ $n -gt 0 ]; do
+		[ "$(notifies "$1")" -gt "$2" ] &&
+			fail "watcher $1: unexpected NOTIFY $(( $2 + 1 ))" \
+				"($(notify_hdr "$1" $(( $2 + 1 )) \
+					Subscription-State))"
+		sleep 0.05
+		n=$((n - 1))
+	done
+}
+
+# notify_doc LABEL N: the summary of NOTIFY N's body (sipmsg.py doc); N -1
+# is the last one.
+notify_doc() {
+	sipmsg doc "$T/$1.msg" recv '^NOTIFY' "$2"
+}
+
+# notify_hdr LABEL N NAME: header NAME of NOTIFY N (first value).
+notify_hdr() {
+	sipmsg nheader "$T/$1.msg" recv '^NOTIFY' "$2" "$3"
+}
+
+# notify_time LABEL N: when NOTIFY N arrived (seconds since the epoch).
+notify_time() {
+	sipmsg ntime "$T/$1.msg" recv '^NOTIFY' "$2"
+}
+
+# doc_has LABEL N LINE...: fail unless the summary of NOTIFY N has every
+# LINE (grep -E patterns matching whole lines); doc_lacks: none of them.
+doc_has() {
+	local label=$1 n=$2 doc l
+	shift 2
+	doc=$(notify_doc "$label" "$n" 2>&1) ||
+		fail "watcher $label: NOTIFY $n has no readable body ($doc)"
+	for l in "$@"; do
+		echo "$doc" | grep -qxE -- "$l" ||
+			fail "watcher $label: NOTIFY $n lacks '$l'; it has:" \
+				"$(echo "$doc" | tr '\n' '|')"
+	done
+}
+
+doc_lacks() {
+	local label=$1 n=$2 doc l
+	shift 2
+	doc=$(notify_doc "$label" "$n" 2>&1) ||
+		fail "watcher $label: NOTIFY $n has no readable body ($doc)"
+	for l in "$@"; do
+		echo "$doc" | grep -qxE -- "$l" &&
+			fail "watcher $label: NOTIFY $n has '$l':" \
+				"$(echo "$doc" | tr '\n' '|')"
+	done
+	return 0
+}
+
+# hdr_is LABEL N NAME REGEX: fail unless header NAME of NOTIFY N matches
+# the grep -E REGEX (whole value).
+hdr_is() {
+	local v
+	v=$(notify_hdr "$1" "$2" "$3") ||
+		fail "watcher $1: there is no NOTIFY $2"
+	echo "$v" | grep -qxE -- "$4" ||
+		fail "watcher $1: NOTIFY $2 has $3 '$v', expected '$4'"
+}
+
+# notify_dialog_ok LABEL: every NOTIFY of watcher LABEL belongs to the
+# dialog its SUBSCRIBE made (Call-ID, our From tag as To tag, impd's To
+# tag of the 200 as From tag), carries Event, and the CSeq numbers grow
+# (sipmsg.py dialog).
+notify_dialog_ok() {
+	local r
+	r=$(sipmsg dialog "$T/$1.msg") || fail "watcher $1: $r"
+}
+
+# make_pidf FILE USER TUPLE-ID open|closed [ACTIVITY [NOTE]]: a PIDF
+# document for USER@example.com with one tuple (contact
+# sip:USER@example.com) and, with ACTIVITY, a person with that RPID
+# activity and NOTE.
+make_pidf() {
+	local f=$1 user=$2 id=$3 basic=$4 act=${5:-} note=${6:-}
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo '<presence xmlns="urn:ietf:params:xml:ns:pidf"'
+		echo '    xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model"'
+		echo '    xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid"'
+		echo "    entity=\"pres:$user@$DOMAIN\">"
+		echo "  <tuple id=\"$id\">"
+		echo "    <status><basic>$basic</basic></status>"
+		echo "    <contact>sip:$user@$DOMAIN</contact>"
+		echo '  </tuple>'
+		if [ -n "$act" ]; then
+			echo "  <dm:person id=\"p-$id\">"
+			echo "    <rpid:activities><rpid:$act/>" \
+				"</rpid:activities>"
+			[ -n "$note" ] && echo "    <dm:note>$note</dm:note>"
+			echo '  </dm:person>'
+		fi
+		echo '</presence>'
+	} >"$f"
+}
+
+# publish LABEL EXPECT USER TO [BODY-FILE [HDRS]]: USER publishes for TO
+# through presence/publish.xml (with BODY-FILE) or, without one,
+# presence/publish_refresh.xml (SIP-If-Match $ETAG: refresh, or remove
+# with PUB_EXPIRES=0); fails unless the final response is EXPECT (a code,
+# or a grep -E pattern of codes: "400|200"). HDRS:
+# extra header lines, each ending in CRLF ($'SIP-If-Match: x\r\n').
+# PUB_EVENT (presence), PUB_EXPIRES (600), PUB_CTYPE (application/pidf+xml)
+# and PUB_PASS (secret) override. Afterwards PUB_STATUS holds the status
+# line and ETAG the SIP-ETag of the response (empty if none; a 2xx must
+# have one). Set ETAG before the call, not as a prefix assignment (that
+# one is undone when publish returns).
+publish() {
+	local label=$1 expect=$2 user=$3 to=$4 body=${5:-} hdrs=${6:-} st
+	local code
+	if [ -n "$body" ]; then
+		run_sipp "$label" "$PRES_XML/publish.xml" -p "$(pool_port)" \
+			-m 1 -key user "$user" -key domain "$DOMAIN" \
+			-key to "$to" -key event "${PUB_EVENT:-presence}" \
+			-key expires "${PUB_EXPIRES:-600}" \
+			-key ctype "${PUB_CTYPE:-application/pidf+xml}" \
+			-key body "$(cat "$body")" -key hdrs "$hdrs" \
+			-auth_uri "$to@$DOMAIN" -au "$user" \
+			-ap "${PUB_PASS:-secret}" "127.0.0.1:$SIP_PORT"
+	else
+		run_sipp "$label" "$PRES_XML/publish_refresh.xml" \
+			-p "$(pool_port)" -m 1 -key user "$user" \
+			-key domain "$DOMAIN" -key to "$to" \
+			-key event "${PUB_EVENT:-presence}" \
+			-key expires "${PUB_EXPIRES:-600}" -key etag "$ETAG" \
+			-auth_uri "$to@$DOMAIN" -au "$user" \
+			-ap "${PUB_PASS:-secret}" "127.0.0.1:$SIP_PORT"
+	fi
+	st=$?
+	# the final response (the last one of 2xx-6xx: the 407 comes first)
+	{ IFS= read -r PUB_STATUS; IFS= read -r ETAG; } < <(sipmsg nfields \
+		"$T/$label.msg" recv '^SIP/2\.0 [2-6]' -1 SIP-ETag 2>/dev/null)
+	code=$(echo "$PUB_STATUS" | awk '{ print $2 }')
+	echo "$code" | grep -qxE -- "$expect" ||
+		fail "PUBLISH $label ($user for $to): got '${PUB_STATUS:-no" \
+			"final response}', expected $expect"
+	sipp_ok "$label" $st
+	if [ "${code#2}" != "$code" ] && [ -z "$ETAG" ]; then
+		fail "PUBLISH $label: $PUB_STATUS without SIP-ETag"
+	fi
+	return 0
+}
+
+# pub_hdr LABEL NAME: header NAME of the final response of PUBLISH LABEL.
+pub_hdr() {
+	sipmsg nheader "$T/$1.msg" recv '^SIP/2\.0 [2-6]' -1 "$2"
+}
+
+# req_time LABEL: when sipp LABEL sent its last request (PUBLISH or
+# REGISTER with credentials: the start of the change it makes; impd may
+# notify before its answer arrives). pub_time is the same.
+req_time() {
+	sipmsg ntime "$T/$1.msg" sent '^[A-Z]+ ' -1
+}
+
+pub_time() {
+	req_time "$1"
+}
+
+# notify_within LABEL N SINCE SECONDS: fail unless NOTIFY N of watcher LABEL
+# arrived after SINCE (seconds since the epoch, e.g. pub_time) and at most
+# SECONDS later.
+notify_within() {
+	local t d
+	t=$(notify_time "$1" "$2") || fail "watcher $1: there is no NOTIFY $2"
+	d=$(awk -v a="$t" -v b="$3" 'BEGIN { printf "%.3f", a - b }')
+	awk -v d="$d" -v s="$4" 'BEGIN { exit !(d >= -0.01 && d <= s) }' ||
+		fail "watcher $1: NOTIFY $2 came $d s after the change" \
+			"(allowed: 0 to $4 s)"
+}
+
+# silent_port PORT SECONDS WHAT: listen on UDP 127.0.0.1:PORT (a finished
+# sipp's) for SECONDS; fail naming WHAT if any message arrives.
+silent_port() {
+	local got
+	got=$("$PYTHON" - "$1" "$2" <<'PYEOF'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', int(sys.argv[1])))
+end = time.time() + float(sys.argv[2])
+while True:
+    left = end - time.time()
+    if left <= 0:
+        break
+    s.settimeout(left)
+    try:
+        data = s.recv(65536)
+    except socket.timeout:
+        break
+    print(data.split(b'\r\n', 1)[0].decode('latin-1'))
+    break
+PYEOF
+)
+	[ -z "$got" ] || fail "$3: got '$got'"
+}
+
+# notify_states LABEL: the Subscription-State of every NOTIFY of watcher
+# LABEL, one a line, in order of arrival.
+notify_states() {
+	sipmsg headers "$T/$1.msg" recv '^NOTIFY' Subscription-State
+}
+
+# states_are LABEL REGEX...: fail unless watcher LABEL got exactly one
+# NOTIFY per REGEX, the Subscription-State of each matching its REGEX
+# (grep -E, whole value).
+states_are() {
+	local label=$1 st i=0 r v
+	shift
+	st=$(notify_states "$label")
+	[ "$(echo "$st" | grep -c .)" = $# ] ||
+		fail "watcher $label: $(echo "$st" | grep -c .) NOTIFYs" \
+			"($(echo "$st" | tr '\n' '|')), expected $#"
+	for r in "$@"; do
+		i=$((i + 1))
+		v=$(echo "$st" | sed -n "${i}p")
+		echo "$v" | grep -qxE -- "$r" ||
+			fail "watcher $label: NOTIFY $i has" \
+				"Subscription-State '$v', expected '$r'"
+	done
+}
+
+# subscribe_expect LABEL CODE USER TO [EVENT [EXPIRES]]: a SUBSCRIBE that
+# must be refused (presence/subscribe_fail.xml); fails unless its final
+# response is CODE. SUB_STATUS: the status line.
+subscribe_expect() {
+	local label=$1 expect=$2 user=$3 to=$4 event=${5:-presence}
+	local exp=${6:-600} st code
+	run_sipp "$label" "$PRES_XML/subscribe_fail.xml" -p "$(pool_port)" \
+		-m 1 -key user "$user" -key domain "$DOMAIN" -key to "$to" \
+		-key event "$event" -key accept "${W_ACCEPT:-*/*}" \
+		-key expires "$exp" -auth_uri "$to@$DOMAIN" -au "$user" \
+		-ap "${W_PASS:-secret}" "127.0.0.1:$SIP_PORT"
+	st=$?
+	SUB_STATUS=$(sipmsg nfields "$T/$label.msg" recv '^SIP/2\.0 [2-6]' -1 \
+		2>/dev/null)
+	code=$(echo "$SUB_STATUS" | awk '{ print $2 }')
+	[ "$code" = "$expect" ] ||
+		fail "SUBSCRIBE $label ($user to $to, $event, Expires $exp):" \
+			"got '${SUB_STATUS:-no final response}'," \
+			"expected $expect"
+	sipp_ok "$label" $st
+}
+
+# sub_hdr LABEL NAME: header NAME of the final response of SUBSCRIBE LABEL.
+sub_hdr() {
+	sipmsg nheader "$T/$1.msg" recv '^SIP/2\.0 [2-6]' -1 "$2"
+}
+
+# unregister USER PORT: remove the binding 127.0.0.1:PORT of USER
+# (presence/unregister.xml) and wait until impctl no longer lists it.
+unregister() {
+	local label=unreg_$1_$2
+	run_sipp "$label" "$PRES_XML/unregister.xml" -p "$2" -m 1 \
+		-key user "$1" -key domain "$DOMAIN" \
+		-key contact "127.0.0.1:$2" \
+		-auth_uri "$DOMAIN" -au "$1" -ap "${REG_PASS:-secret}" \
+		"127.0.0.1:$SIP_PORT"
+	sipp_ok "$label" $?
+	wait_unreg "$1@$DOMAIN" "127.0.0.1:$2" 5 ||
+		fail "binding 127.0.0.1:$2 of $1 still listed after Expires: 0"
+}
+
+# wait_doc LABEL SECONDS LINE...: wait until the last NOTIFY of watcher
+# LABEL has a body whose summary (sipmsg.py doc) has every LINE (grep -E,
+# whole line); the body is read again each time a NOTIFY arrives. Fails
+# with the last summary. WAIT_DOC_N: the number of the NOTIFY that matched.
+wait_doc() {
+	local label=$1 n=$(( $2 * 20 )) seen=-1 cur doc="" l ok
+	shift 2
+	while [ $n -gt 0 ]; do
+		cur=$(notifies "$label")
+		if [ "$cur" != "$seen" ] && [ "$cur" -gt 0 ]; then
+			seen=$cur
+			doc=$(notify_doc "$label" "$cur" 2>&1)
+			ok=1
+			for l in "$@"; do
+				if ! echo "$doc" | grep -qxE -- "$l"; then
+					ok=0
+					break
+				fi
+			done
+			if [ $ok = 1 ]; then
+				WAIT_DOC_N=$cur
+				return 0
+			fi
+		fi
+		impd_alive
+		sleep 0.05
+		n=$((n - 1))
+	done
+	fail "watcher $label: no NOTIFY with '$*' (last of $seen:" \
+		"$(echo "$doc" | tr '\n' '|'))"
+}
+
+# pidf_valid LABEL: fail unless every PIDF body watcher LABEL received has
+# only basic values open or closed (RFC 3863 4.1.4; a status without
+# basic, "-", is valid too) and an entity.
+pidf_valid() {
+	local bad
+	bad=$(sipmsg docs "$T/$1.msg" recv '^NOTIFY' | awk '
+		/^--- / { n = $2 }
+		/^tuple / && $3 != "open" && $3 != "closed" && $3 != "-" {
+			print "NOTIFY " n ": tuple " $2 " has basic \"" $3 "\""
+			exit }
+		/^entity -$/ { print "NOTIFY " n ": no entity"; exit }')
+	[ -z "$bad" ] || fail "watcher $1: invalid PIDF: $bad"
+}
+
+# timed_impctl ARGS...: impctl ARGS (fails the scenario on error), noting
+# when it started and ended (CHANGE_T0, CHANGE_T1: the change it makes is
+# stored somewhere in between).
+timed_impctl() {
+	CHANGE_T0=$(date +%s.%N)
+	impctl "$@" >>"$T/impctl.log" 2>&1 ||
+		fail "impctl $* failed: $(tail -n 2 "$T/impctl.log")"
+	CHANGE_T1=$(date +%s.%N)
+}
+
+# notify_after_change LABEL N SECONDS: NOTIFY N of watcher LABEL came after
+# the last timed_impctl started and at most SECONDS after it ended.
+notify_after_change() {
+	local t d
+	t=$(notify_time "$1" "$2") || fail "watcher $1: there is no NOTIFY $2"
+	d=$(awk -v a="$t" -v b="$CHANGE_T1" 'BEGIN { printf "%.3f", a - b }')
+	awk -v a="$t" -v b="$CHANGE_T0" -v d="$d" -v s="$3" \
+		'BEGIN { exit !(a - b >= -0.01 && d <= s) }' ||
+		fail "watcher $1: NOTIFY $2 came $d s after impctl ended" \
+			"(allowed: from its start to $3 s after its end)"
+}

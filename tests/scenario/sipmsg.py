@@ -18,6 +18,50 @@
         when the first such message was sent or received (seconds since the
         epoch, local clock; exit 1 if none)
 
+Presence additions (every N below is 1-based among the matching messages;
+-1 is the last one; exit 1 when there is no N-th message). These skip
+retransmitted requests (same start line, Call-ID and CSeq as one before in
+the same direction):
+
+    sipmsg.py nbody FILE DIR REGEX N
+        the body of the N-th such message, byte for byte
+    sipmsg.py nheader FILE DIR REGEX N NAME
+        the first value of header NAME in the N-th such message
+    sipmsg.py nfields FILE DIR REGEX N NAME...
+        the start line of the N-th such message, then the first value of
+        each header NAME in it, one a line (empty when missing)
+    sipmsg.py ntime FILE DIR REGEX N
+        when the N-th such message was sent or received
+    sipmsg.py headers FILE DIR REGEX NAME
+        the whole value of header NAME (first occurrence) of every such
+        message, one line each ("-" when the header is missing)
+    sipmsg.py doc FILE DIR REGEX N
+        a summary of the XML body of the N-th such message, one fact a
+        line (exit 1 when it is missing or not well-formed XML):
+          PIDF (RFC 3863, 4479, 4480):
+            entity URI
+            tuple ID BASIC CONTACT        (BASIC or CONTACT "-" if none)
+            person ID ACTIVITY,...        ("-" when no activities)
+            note TEXT                     (every note, any level)
+          watcherinfo (RFC 3858):
+            watcherinfo VERSION STATE
+            watcher-list RESOURCE PACKAGE
+            watcher URI STATUS EVENT ID
+          reginfo (RFC 3680):
+            reginfo VERSION STATE
+            registration AOR STATE
+            contact URI STATE EVENT
+    sipmsg.py docs FILE DIR REGEX
+        the summaries of every such message, each after a line "--- N"
+        (a message without a readable XML body: "--- N" and "error WHY")
+    sipmsg.py dialog FILE
+        check a watcher's trace: every NOTIFY received belongs to the dialog
+        of the first SUBSCRIBE sent (same Call-ID, To tag = that From tag,
+        From tag = the To tag of the first 2xx to a SUBSCRIBE), has an
+        Event header, and the NOTIFY CSeq numbers grow (a retransmission,
+        the same message again, is skipped). Prints the problem and exits 1,
+        or prints "ok N" (N NOTIFYs).
+
 The trace holds every message as sipp sent or received it, with its length,
 so bodies come back exactly.  Standard library only.
 """
@@ -101,7 +145,253 @@ def select(path, direction, regex):
             yield raw, tag, when
 
 
+# --- presence additions -------------------------------------------------
+
+NS_PIDF = 'urn:ietf:params:xml:ns:pidf'
+NS_DM = 'urn:ietf:params:xml:ns:pidf:data-model'
+NS_RPID = 'urn:ietf:params:xml:ns:pidf:rpid'
+NS_WINFO = 'urn:ietf:params:xml:ns:watcherinfo'
+NS_REGINFO = 'urn:ietf:params:xml:ns:reginfo'
+
+
+def select_unique(path, direction, regex):
+    """select(), without retransmitted requests: a request whose Call-ID,
+    CSeq and start line came before in the same direction is skipped (a
+    NOTIFY impd sent again because the 200 was late counts once)."""
+    seen = set()
+    for raw, tag, when in select(path, direction, regex):
+        head = split(raw)[0]
+        start = head.split(b'\r\n', 1)[0]
+        if not start.startswith(b'SIP/'):
+            key = (start, header(head, ('call-id', 'i')),
+                   header(head, ('cseq',)))
+            if key in seen:
+                continue
+            seen.add(key)
+        yield raw, tag, when
+
+
+def nth(path, direction, regex, n):
+    found = list(select_unique(path, direction, regex))
+    n = int(n)
+    if n > 0 and n <= len(found):
+        return found[n - 1]
+    if n < 0 and -n <= len(found):
+        return found[n]
+    return None
+
+
+def full_header(head, names):
+    """The whole value of the first header named in names, or None."""
+    text = re.sub(rb'\r\n[ \t]+', b' ', head).decode('latin-1')
+    for line in text.split('\r\n')[1:]:
+        m = re.match(r'([^:\s]+)\s*:\s*(.*)$', line)
+        if m and m.group(1).lower() in names:
+            return m.group(2).strip()
+    return None
+
+
+def header_names(name):
+    name = name.lower()
+    return (name, COMPACT.get(name, name))
+
+
+def text_of(el):
+    return ' '.join(''.join(el.itertext()).split())
+
+
+def summarize(body):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(body)
+    out = []
+    tag = root.tag
+    if tag == '{%s}presence' % NS_PIDF:
+        out.append('entity %s' % root.get('entity', '-'))
+        for el in root.iter():
+            if el.tag == '{%s}tuple' % NS_PIDF:
+                basic = el.find('{%s}status/{%s}basic' % (NS_PIDF, NS_PIDF))
+                contact = el.find('{%s}contact' % NS_PIDF)
+                out.append('tuple %s %s %s' % (
+                    el.get('id', '-'),
+                    text_of(basic) if basic is not None else '-',
+                    text_of(contact) if contact is not None else '-'))
+            elif el.tag == '{%s}person' % NS_DM:
+                acts = []
+                for a in el.findall('{%s}activities' % NS_RPID):
+                    for c in a:
+                        name = c.tag.split('}')[-1]
+                        if name != 'note':
+                            acts.append(name)
+                out.append('person %s %s' % (el.get('id', '-'),
+                                             ','.join(acts) or '-'))
+            elif el.tag.split('}')[-1] == 'note':
+                out.append('note %s' % text_of(el))
+    elif tag == '{%s}watcherinfo' % NS_WINFO:
+        out.append('watcherinfo %s %s' % (root.get('version', '-'),
+                                          root.get('state', '-')))
+        for wl in root.findall('{%s}watcher-list' % NS_WINFO):
+            out.append('watcher-list %s %s' % (wl.get('resource', '-'),
+                                               wl.get('package', '-')))
+            for w in wl.findall('{%s}watcher' % NS_WINFO):
+                out.append('watcher %s %s %s %s' % (
+                    text_of(w), w.get('status', '-'), w.get('event', '-'),
+                    w.get('id', '-')))
+    elif tag == '{%s}reginfo' % NS_REGINFO:
+        out.append('reginfo %s %s' % (root.get('version', '-'),
+                                      root.get('state', '-')))
+        for r in root.findall('{%s}registration' % NS_REGINFO):
+            out.append('registration %s %s' % (r.get('aor', '-'),
+                                               r.get('state', '-')))
+            for c in r.findall('{%s}contact' % NS_REGINFO):
+                uri = c.find('{%s}uri' % NS_REGINFO)
+                out.append('contact %s %s %s' % (
+                    text_of(uri) if uri is not None else '-',
+                    c.get('state', '-'), c.get('event', '-')))
+    else:
+        out.append('root %s' % tag)
+    return out
+
+
+def tag_of(value):
+    m = re.search(r';\s*tag\s*=\s*([^;>\s,]+)', value.split('>')[-1])
+    return m.group(1) if m else ''
+
+
+def check_dialog(path):
+    """Problems of the NOTIFY dialog in a watcher's trace, or None."""
+    sub = resp = None
+    notifies = []
+    for d, raw, _ in messages(path):
+        head = split(raw)[0]
+        start = head.split(b'\r\n', 1)[0].decode('latin-1')
+        cseq = header(head, ('cseq',))
+        if d == 'sent' and sub is None and start.startswith('SUBSCRIBE '):
+            sub = head
+        elif (d == 'recv' and resp is None and start.startswith('SIP/2.0 2')
+              and cseq.upper().endswith('SUBSCRIBE')):
+            resp = head
+        elif d == 'recv' and start.startswith('NOTIFY '):
+            notifies.append(raw)
+    if sub is None:
+        return 'no SUBSCRIBE was sent'
+    if resp is None:
+        return 'no 2xx answered the SUBSCRIBE'
+    cid = header(sub, ('call-id', 'i'))
+    ftag = tag_of(header(sub, ('from', 'f')))
+    ttag = tag_of(header(resp, ('to', 't')))
+    if not ttag:
+        return 'the 2xx to SUBSCRIBE has no To tag'
+    prev, prev_raw, n = -1, None, 0
+    for raw in notifies:
+        if raw == prev_raw:
+            continue
+        prev_raw = raw
+        n += 1
+        head = split(raw)[0]
+        v = header(head, ('call-id', 'i'))
+        if v != cid:
+            return 'NOTIFY %d has Call-ID %s, not %s' % (n, v, cid)
+        v = tag_of(header(head, ('to', 't')))
+        if v != ftag:
+            return 'NOTIFY %d has To tag %r, not %r' % (n, v, ftag)
+        v = tag_of(header(head, ('from', 'f')))
+        if v != ttag:
+            return 'NOTIFY %d has From tag %r, the 2xx had %r' % (n, v, ttag)
+        if not header(head, ('event', 'o')):
+            return 'NOTIFY %d has no Event header' % n
+        try:
+            cs = int(header(head, ('cseq',)).split()[0])
+        except (ValueError, IndexError):
+            return 'NOTIFY %d has a bad CSeq' % n
+        if cs <= prev:
+            return 'NOTIFY %d has CSeq %d after %d' % (n, cs, prev)
+        prev = cs
+    print('ok %d' % n)
+    return None
+
+
+def presence_main(argv):
+    """The presence subcommands; None when argv is none of them."""
+    cmd = argv[0] if argv else ''
+    if cmd == 'nbody' and len(argv) >= 5:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            return 1
+        sys.stdout.buffer.write(split(m[0])[1])
+        return 0
+    if cmd == 'nheader' and len(argv) >= 6:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            return 1
+        print(header(split(m[0])[0], header_names(argv[5])))
+        return 0
+    if cmd == 'nfields' and len(argv) >= 5:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            return 1
+        head = split(m[0])[0]
+        print(head.split(b'\r\n', 1)[0].decode('latin-1'))
+        for name in argv[5:]:
+            print(header(head, header_names(name)))
+        return 0
+    if cmd == 'ntime' and len(argv) >= 5:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            return 1
+        print('%.6f' % m[2])
+        return 0
+    if cmd == 'headers' and len(argv) >= 5:
+        names = header_names(argv[4])
+        for raw, _, _ in select_unique(argv[1], argv[2], argv[3]):
+            v = full_header(split(raw)[0], names)
+            print('-' if v is None else v)
+        return 0
+    if cmd == 'dialog' and len(argv) >= 2:
+        problem = check_dialog(argv[1])
+        if problem:
+            print(problem)
+            return 1
+        return 0
+    if cmd == 'docs' and len(argv) >= 4:
+        for n, (raw, _, _) in enumerate(select_unique(argv[1], argv[2],
+                                                      argv[3])):
+            print('--- %d' % (n + 1))
+            body = split(raw)[1]
+            if not body.strip():
+                print('error no body')
+                continue
+            try:
+                lines = summarize(body)
+            except Exception as e:  # ParseError, bad attributes
+                print('error not well-formed XML: %s' % e)
+                continue
+            for line in lines:
+                print(line)
+        return 0
+    if cmd == 'doc' and len(argv) >= 5:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            sys.stderr.write('no such message\n')
+            return 1
+        body = split(m[0])[1]
+        if not body.strip():
+            sys.stderr.write('no body\n')
+            return 1
+        try:
+            lines = summarize(body)
+        except Exception as e:  # ParseError, bad attributes
+            sys.stderr.write('not well-formed XML: %s\n' % e)
+            return 1
+        for line in lines:
+            print(line)
+        return 0
+    return None
+
+
 def main(argv):
+    st = presence_main(argv)
+    if st is not None:
+        return st
     if len(argv) >= 2 and argv[0] == 'list':
         for d, raw, when in messages(argv[1]):
             print('\t'.join(('%.6f' % when, d) + describe(raw)))
