@@ -7,10 +7,11 @@
  * sources:
  * - Order: sources sorted by updated_ms, then id, then kind; "later" and
  *   "most recent" below mean later in that order.
- * - Tuples: the union, in that order. A tuple keeps its id; an id that is
+ * - Tuples: the union, in the order the sources began (created_ms,
+ *   then id, then kind). A tuple keeps its id; an id that is
  *   not a valid XML ID gets a "t" in front and "-" for bad characters
- *   (the seeds use ids such as "0983wqh"); an id already used by an
- *   earlier source becomes "<id>-<6 hex of SHA-256(source id)>" (and
+ *   (the seeds use ids such as "0983wqh"); an id already used by a
+ *   source that began earlier becomes "<id>-<6 hex of SHA-256(source id)>" (and
  *   "-2", "-3" ... on in the unlikely case that is taken too). Person and
  *   device ids share that id space.
  * - A registration-derived tuple is left out when a tuple of another
@@ -491,7 +492,8 @@ struct comp {
 	xmlDoc *doc;
 	xmlNode *root;
 	struct ids ids;
-	const struct pres_source **order;
+	const struct pres_source **order;  /* by updated_ms */
+	const struct pres_source **stable; /* by created_ms: tuple ids */
 	size_t n;
 };
 
@@ -503,6 +505,25 @@ static int src_cmp(const void *a, const void *b)
 
 	if (x->updated_ms != y->updated_ms)
 		return x->updated_ms < y->updated_ms ? -1 : 1;
+	c = strcmp(x->id ? x->id : "", y->id ? y->id : "");
+	if (c)
+		return c;
+	return (int)x->kind - (int)y->kind;
+}
+
+static uint64_t src_created(const struct pres_source *s)
+{
+	return s->created_ms ? s->created_ms : s->updated_ms;
+}
+
+static int src_cmp_created(const void *a, const void *b)
+{
+	const struct pres_source *x = *(const struct pres_source *const *)a;
+	const struct pres_source *y = *(const struct pres_source *const *)b;
+	int c;
+
+	if (src_created(x) != src_created(y))
+		return src_created(x) < src_created(y) ? -1 : 1;
 	c = strcmp(x->id ? x->id : "", y->id ? y->id : "");
 	if (c)
 		return c;
@@ -641,7 +662,7 @@ static const struct pres_source *pick_person(const struct comp *c,
 static int add_tuples(struct comp *c, bool dnd)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		const struct pres_source *s = c->order[i];
+		const struct pres_source *s = c->stable[i];
 
 		for (xmlNode *t = pidf_first(src_root(s)); t;
 		     t = pidf_next(t)) {
@@ -805,6 +826,11 @@ int pres_compose(struct pidf **dp, const char *entity,
 
 	if (!dp || !pidf_uri_valid(entity) || (n && !src))
 		return EINVAL;
+	/* nobody there: the same document a politely blocked watcher gets,
+	 * so that one cannot tell being blocked from the presentity being
+	 * offline (RFC 5025 3.2.1) */
+	if (!n)
+		return pidf_polite(dp, entity);
 	for (size_t i = 0; i < n; i++) {
 		if (!src[i].doc)
 			return EINVAL;
@@ -817,6 +843,13 @@ int pres_compose(struct pidf **dp, const char *entity,
 		for (size_t i = 0; i < n; i++)
 			c.order[i] = &src[i];
 		qsort(c.order, n, sizeof(*c.order), src_cmp);
+		c.stable = mem_alloc(n * sizeof(*c.stable), NULL);
+		if (!c.stable) {
+			mem_deref(c.order);
+			return ENOMEM;
+		}
+		memcpy(c.stable, c.order, n * sizeof(*c.stable));
+		qsort(c.stable, n, sizeof(*c.stable), src_cmp_created);
 		c.n = n;
 	}
 	err = pidf_doc_new(&c.doc, entity);
@@ -846,6 +879,7 @@ out:
 		xmlFreeDoc(c.doc);
 	ids_reset(&c.ids);
 	mem_deref(c.order);
+	mem_deref(c.stable);
 	return err;
 }
 

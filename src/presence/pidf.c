@@ -948,22 +948,27 @@ static int tuple_cmp(const void *a, const void *b)
 
 /* A <basic> must say open or closed (RFC 3863). Some clients (baresip
  * 1.0) send "unknown": strict mode refuses it, lenient mode drops the
- * element (a status without basic is valid: nothing is claimed). */
+ * element (a status without basic is valid: nothing is claimed). Every
+ * <basic> of a status is looked at, not only the first. */
 static int fix_basic(xmlNode *root, bool lenient, char *err, size_t errsize)
 {
 	for (xmlNode *t = pidf_first(root); t; t = pidf_next(t)) {
-		xmlNode *b;
+		xmlNode *st = pidf_child(t, PIDF_NS, "status");
 
 		if (!pidf_is(t, PIDF_NS, "tuple"))
 			continue;
-		b = pidf_child(pidf_child(t, PIDF_NS, "status"), PIDF_NS,
-		               "basic");
-		if (!b || pidf_tuple_basic_of(t))
-			continue;
-		if (!lenient)
-			return bad(err, errsize, xmlGetLineNo(b),
-			           "<basic> is neither open nor closed");
-		pidf_drop(b);
+		for (xmlNode *b = pidf_first(st), *next; b; b = next) {
+			next = pidf_next(b);
+			if (!pidf_is(b, PIDF_NS, "basic") ||
+			    pidf_text_eq(b, "open", false) ||
+			    pidf_text_eq(b, "closed", false))
+				continue;
+			if (!lenient)
+				return bad(
+				    err, errsize, xmlGetLineNo(b),
+				    "<basic> is neither open nor closed");
+			pidf_drop(b);
+		}
 	}
 	return 0;
 }

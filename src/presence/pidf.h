@@ -83,7 +83,8 @@ int pidf_build(struct pidf **dp, const char *entity,
  * sources. A pure function of the set of sources: the order of src does
  * not change the result (sources are ordered by updated_ms, then id).
  * - Tuples: the union; a tuple keeps its source id; when two sources use
- *   the same id, the later one (in that order) gets "<id>-<srcsuffix>"
+ *   the same id, the one that began later (created_ms) gets
+ *   "<id>-<srcsuffix>"
  *   where srcsuffix is derived from the source id, so it stays the same
  *   for the life of the publication (REQUIREMENTS D-05).
  * - Person: the person element of the most recent source that has one,
@@ -101,13 +102,19 @@ enum pres_src_kind {
 	PRES_SRC_BACKEND,      /* NOTIFY of a back-end subscription */
 };
 struct pres_source {
-	const char *id; /* entity tag of the publication, "reg", ... */
+	const char *id; /* stable for the life of the source: the first
+	                   entity tag of a publication, "reg", ... */
 	enum pres_src_kind kind;
 	uint64_t updated_ms;
 	const struct pidf *doc;
+	uint64_t created_ms; /* when the source began (0: updated_ms): tuple
+	                        ids are claimed in this order, so a later
+	                        refresh or modify never moves a rename from
+	                        one source to the other */
 };
-/* n == 0 gives a document with no tuple (the presentity is unknown
- * offline: watchers see that as closed). entity: "pres:bob@example.com" */
+/* n == 0 (nothing published, nothing registered) gives the polite-block
+ * document: one closed tuple, so a politely blocked watcher cannot tell
+ * its view from an offline presentity's. entity: "pres:bob@example.com" */
 int pres_compose(struct pidf **dp, const char *entity,
                  const struct pres_source *src, size_t n);
 

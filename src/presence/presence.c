@@ -275,9 +275,10 @@ static int pent_compose(struct pent *pe)
 		LIST_FOREACH(&pe->pubs, le) {
 			const struct ppub *pub = le->data;
 
-			src[n].id = pub->etag;
+			src[n].id = pub->sid;
 			src[n].kind = pub->kind;
 			src[n].updated_ms = pub->updated_ms;
+			src[n].created_ms = pub->created_ms;
 			src[n].doc = pub->doc;
 			n++;
 		}

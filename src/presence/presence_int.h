@@ -82,8 +82,11 @@ struct ppub {
 	struct le le;    /* in pent->pubs */
 	struct pent *pe; /* borrowed: the pent owns the list */
 	char *etag;
+	char sid[48]; /* source id for composition: the first entity tag
+	                 (since this start), kept across refresh and modify */
 	char *publisher;
 	enum pres_src_kind kind;
+	uint64_t created_ms; /* wall clock when it began (0: unknown) */
 	uint64_t expires;    /* wall clock, seconds */
 	uint64_t updated_ms; /* wall clock of the last modification */
 	char *body;          /* the document as published (mem) */

@@ -109,6 +109,7 @@ int pres_ppub_alloc(struct ppub **pp, const char *etag, const char *publisher,
 	}
 	pub->len = len;
 	pub->doc = mem_ref(doc);
+	snprintf(pub->sid, sizeof(pub->sid), "%s", etag);
 	*pp = pub;
 	return 0;
 }
@@ -399,6 +400,7 @@ static int start_initial(struct pubreq *q)
 		goto out;
 	q->pub->expires = q->expires;
 	q->pub->updated_ms = q->updated_ms;
+	q->pub->created_ms = q->updated_ms;
 	err = pub_arm(p, q->pub);
 	if (err)
 		goto out;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/tmr.h"
 #include "event/winfo_doc.h"
 #include "evt_test.h"
 #include "sip/rec_tp.h"

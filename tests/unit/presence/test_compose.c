@@ -323,6 +323,18 @@ TEST(test_compose_id_collision)
 	err = pres_compose(&d, ALICE, &src[1], 1);
 	TEST_ERR(err);
 	TEST_STR_EQ("frh78", pidf_tuple_id(d, 0));
+	d = mem_deref(d);
+
+	/* a modifies after b (updated later) but began first: b keeps the
+	 * renamed id, the rename does not move (D-05) */
+	snprintf(want, sizeof(want), "frh78-%.6s", sfx);
+	src[0] = (struct pres_source){"etag-a", PRES_SRC_PUBLISH, 900, a, 100};
+	src[1] = (struct pres_source){"etag-b", PRES_SRC_PUBLISH, 200, b, 200};
+	err = pres_compose(&d, ALICE, src, 2);
+	TEST_ERR(err);
+	TEST_ASSERT(tuple_index(d, "frh78") >= 0);
+	TEST_ASSERT(tuple_index(d, want) >= 0);
+	TEST_ASSERT(tuple_index(d, want) > tuple_index(d, "frh78"));
 out:
 	mem_deref(d);
 	mem_deref(a);
@@ -361,12 +373,30 @@ TEST(test_compose_expired_source_removed)
 	TEST_EQ(PRES_AVAIL_AVAILABLE, pidf_avail(d));
 	TEST_ASSERT(pidf_note(d) == NULL);
 	d = mem_deref(d);
-	/* nothing left: no tuple, offline */
+	/* nothing left: offline, and exactly the polite-block document */
 	err = pres_compose(&d, BOB, NULL, 0);
 	TEST_ERR(err);
-	TEST_EQ(0, pidf_tuple_count(d));
+	TEST_EQ(1, pidf_tuple_count(d));
+	TEST_STR_EQ("closed", pidf_tuple_basic(d, 0));
 	TEST_EQ(PRES_AVAIL_OFFLINE, pidf_avail(d));
 	TEST_STR_EQ(BOB, pidf_entity(d));
+	{
+		struct pidf *pol = NULL;
+		struct buf *m1 = NULL, *m2 = NULL;
+
+		err = pidf_polite(&pol, BOB);
+		if (!err)
+			err = pidf_print(&m1, d);
+		if (!err)
+			err = pidf_print(&m2, pol);
+		if (!err &&
+		    (m1->end != m2->end || memcmp(m1->b, m2->b, m1->end)))
+			err = EINVAL;
+		mem_deref(pol);
+		mem_deref(m1);
+		mem_deref(m2);
+		TEST_ERR(err);
+	}
 out:
 	mem_deref(d);
 	mem_deref(pc);

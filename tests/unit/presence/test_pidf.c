@@ -940,3 +940,34 @@ out:
 	mem_deref(d);
 	return err;
 }
+
+/* <basic> other than open or closed (baresip 1.0 sends "unknown"):
+ * refused in strict mode, dropped in lenient mode, every one of them. */
+TEST(test_pidf_bad_basic)
+{
+	static const char xml[] =
+	    "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	    "entity='sip:a@example.com'>\n<tuple id='t'><status>\n"
+	    "<basic>unknown</basic><basic>clsed</basic></status></tuple>\n"
+	    "<tuple id='u'><status><basic>OPEN</basic><basic>open</basic>"
+	    "</status></tuple></presence>";
+	struct pidf *d = NULL;
+	char msg[160] = "", *s = NULL;
+	int err;
+
+	err = parse_str(&d, xml, false, msg, sizeof(msg));
+	TEST_ERR_EQ(EBADMSG, err);
+	TEST_STR_EQ("line 3: <basic> is neither open nor closed", msg);
+	err = parse_str(&d, xml, true, msg, sizeof(msg));
+	TEST_ERR(err);
+	TEST_ASSERT(pidf_tuple_basic(d, 0) == NULL);
+	TEST_STR_EQ("open", pidf_tuple_basic(d, 1));
+	TEST_EQ(PRES_AVAIL_AVAILABLE, pidf_avail(d));
+	err = round_trip(d, &s);
+	TEST_ERR(err);
+	TEST_EQ(1, count(s, "<basic>"));
+out:
+	mem_deref(s);
+	mem_deref(d);
+	return err;
+}
