@@ -1070,11 +1070,16 @@ bool evt_handle_subscribe(struct sip_stsx *st, const char *ident, void *arg)
 	if (!e || !msg)
 		return false;
 	h = sip_msg_hdr(msg, SIP_HDR_EVENT);
-	if (!h) {
+	if (!h && !e->cf.lenient) {
 		st_answer(st, 400, "Missing Event header", NULL);
 		return true;
 	}
-	if (sip_event_decode(&ev, &h->val, &pe)) {
+	if (!h) {
+		log_notice(NULL, "SUBSCRIBE without Event taken as presence "
+		                 "(lenient)");
+		memset(&ev, 0, sizeof(ev));
+		pl_set_str(&ev.package, "presence");
+	} else if (sip_event_decode(&ev, &h->val, &pe)) {
 		st_answer(st, 400, pe.reason ? pe.reason : "Bad Event header",
 		          NULL);
 		return true;

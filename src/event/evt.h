@@ -53,6 +53,10 @@ struct evt_conf {
 	uint32_t max_body;           /* 65536: larger SUBSCRIBE bodies: 413 */
 	uint32_t max_subs;           /* 0: no limit; more: 503 */
 	const char *server_name;     /* Server / User-Agent value, or NULL */
+	bool lenient; /* sip.lenient: a SUBSCRIBE or NOTIFY without Event is
+	                 taken as Event: presence, a NOTIFY without
+	                 Subscription-State as active (the seeds' forms,
+	                 REQUIREMENTS D-02); each use is logged */
 };
 
 /*

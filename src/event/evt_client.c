@@ -664,8 +664,14 @@ bool evt_client_notify(struct evt *e, struct sip_stsx *st)
 	int err;
 
 	h = sip_msg_hdr(msg, SIP_HDR_EVENT);
-	if (!h || sip_event_decode(&ev, &h->val, &pe))
+	if (!h && e->cf.lenient) {
+		log_notice(NULL, "NOTIFY without Event taken as presence "
+		                 "(lenient)");
+		memset(&ev, 0, sizeof(ev));
+		pl_set_str(&ev.package, "presence");
+	} else if (!h || sip_event_decode(&ev, &h->val, &pe)) {
 		return false;
+	}
 	cs = csub_find(e, msg, &ev);
 	if (!cs || cs->over)
 		return false;
@@ -679,7 +685,13 @@ bool evt_client_notify(struct evt *e, struct sip_stsx *st)
 		return true;
 	}
 	h = sip_msg_hdr(msg, SIP_HDR_SUBSCRIPTION_STATE);
-	if (!h || substate_decode(&ss, &h->val)) {
+	if (!h && e->cf.lenient) {
+		struct pl active = PL("active");
+
+		log_notice(&cs->lctx, "NOTIFY without Subscription-State "
+		                      "taken as active (lenient)");
+		(void)substate_decode(&ss, &active);
+	} else if (!h || substate_decode(&ss, &h->val)) {
 		answer(st, 400,
 		       h ? "Bad Subscription-State"
 		         : "Missing Subscription-State header");

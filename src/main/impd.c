@@ -381,6 +381,7 @@ static int setup_services(struct impd *d)
 	    .max_body = cf->max_msg,
 	    .max_subs = cf->evt_max_subs,
 	    .server_name = cf->server_name,
+	    .lenient = cf->lenient,
 	};
 	struct pres_conf prc = {
 	    .pub_min_expires = cf->pres_pub_min_expires,

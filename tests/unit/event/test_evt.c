@@ -510,6 +510,27 @@ out:
 	return err;
 }
 
+/* sip.lenient (REQUIREMENTS D-02): a SUBSCRIBE without Event is taken as
+ * Event: presence; this fixture serves only "test", so that gives 489
+ * (not the strict 400) */
+TEST(test_evt_lenient_no_event)
+{
+	struct evt_conf cf = efix_conf;
+	struct efix f;
+	int err;
+
+	EV_START();
+	cf.lenient = true;
+	err = efix_init(&f, &cf, false, false, 16);
+	if (err)
+		goto out;
+	EV_ERR(efix_recv(&f, sub_noevent, SIP_TRANSP_UDP, "192.0.2.1:5060"));
+	EV_ASSERT(last_is(&f, "489"));
+out:
+	efix_close(&f);
+	return err;
+}
+
 TEST(test_evt_expires_bounds)
 {
 	struct efix f;

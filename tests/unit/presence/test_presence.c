@@ -285,6 +285,7 @@ TEST(test_pres_registration)
 	struct pfx_sub *a = NULL;
 	struct pidf *d = NULL;
 	char doc[1024], tag[64], hdrs[128];
+	const char *bt0;
 	uint16_t sc;
 	int err;
 
@@ -328,7 +329,8 @@ TEST(test_pres_registration)
 	PFX_ERR(err);
 	/* the offline document: one closed tuple, as polite-block shows */
 	PFX_EQ(1, pidf_tuple_count(d));
-	PFX_ASSERT(!strcmp(pidf_tuple_basic(d, 0), "closed"));
+	PFX_ASSERT(pidf_tuple_basic(d, 0) &&
+	           !strcmp(pidf_tuple_basic(d, 0), "closed"));
 	PFX_EQ(PRES_AVAIL_OFFLINE, pidf_avail(d));
 	d = mem_deref(d);
 
@@ -367,7 +369,8 @@ TEST(test_pres_registration)
 	PFX_EQ(5, a->n);
 	PFX_EQ(1, tuples(a)); /* the offline document */
 	PFX_ASSERT(basic_of(a, "pc") == NULL);
-	PFX_ASSERT(!strcmp(basic_of(a, "t0"), "closed"));
+	bt0 = basic_of(a, "t0");
+	PFX_ASSERT(bt0 && !strcmp(bt0, "closed"));
 out:
 	mem_deref(d);
 	pfx_close(&f);
@@ -470,7 +473,8 @@ TEST(test_pres_block_polite)
 	PFX_ERR(err);
 	PFX_ASSERT(!strcmp(pidf_entity(d), "pres:" BOB));
 	PFX_EQ(1, pidf_tuple_count(d));
-	PFX_ASSERT(!strcmp(pidf_tuple_basic(d, 0), "closed"));
+	PFX_ASSERT(pidf_tuple_basic(d, 0) &&
+	           !strcmp(pidf_tuple_basic(d, 0), "closed"));
 	PFX_ASSERT(pidf_note(d) == NULL);
 	PFX_ASSERT(!pfx_body_has(k, "secret"));
 	PFX_ASSERT(!pfx_body_has(k, "busy"));
