@@ -7,61 +7,24 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/util.h"
+#include "pidf_test.h"
 #include "presence/pidf.h"
 #include "test.h"
 
 #define BOB   "sip:bob@example.com"
 #define ALICE "sip:alice@example.com"
 
-static int load(struct pidf **dp, const char *name)
-{
-	char rel[128], msg[160];
-	char *xml = NULL;
-	size_t len;
-	int err;
-
-	snprintf(rel, sizeof(rel), "presence/%s", name);
-	err = test_read_file(&xml, &len, rel);
-	if (!err)
-		err = pidf_parse(dp, xml, len, false, msg, sizeof(msg));
-	if (err && err != ENOMEM)
-		test_fail(__FILE__, __LINE__, "%s: %s", name, msg);
-	mem_deref(xml);
-	return err;
-}
-
-static int parse_str(struct pidf **dp, const char *xml, bool lenient)
-{
-	char msg[160];
-	int err = pidf_parse(dp, xml, strlen(xml), lenient, msg, sizeof(msg));
-
-	if (err && err != ENOMEM)
-		test_fail(__FILE__, __LINE__, "%s", msg);
-	return err;
-}
-
-static int print_str(char **sp, const struct pidf *d)
-{
-	struct buf *mb = NULL;
-	int err = pidf_print(&mb, d);
-
-	if (!err)
-		err = mem_strndup(sp, (const char *)mb->b, mb->end);
-	mem_deref(mb);
-	return err;
-}
-
 /* Print, parse strictly, print again: the same bytes (valid output). */
 static int checked_print(char **sp, const struct pidf *d)
 {
 	struct pidf *d2 = NULL;
 	char *s2 = NULL;
-	int err = print_str(sp, d);
+	int err = pidf_test_print(sp, d);
 
 	if (!err)
-		err = parse_str(&d2, *sp, false);
+		err = pidf_test_parse(&d2, *sp, false);
 	if (!err)
-		err = print_str(&s2, d2);
+		err = pidf_test_print(&s2, d2);
 	if (!err && strcmp(*sp, s2)) {
 		test_fail(__FILE__, __LINE__, "reprint differs:\n%s\n%s", *sp,
 		          s2);
@@ -107,9 +70,9 @@ TEST(test_compose_pc_and_phone)
 	char *s = NULL;
 	int err;
 
-	err = load(&pc, "seed-4.1.2-pc-away.xml");
+	err = pidf_test_load(&pc, "seed-4.1.2-pc-away.xml", false);
 	TEST_ERR(err);
-	err = load(&phone, "seed-4.1.2-phone.xml");
+	err = pidf_test_load(&phone, "seed-4.1.2-phone.xml", false);
 	TEST_ERR(err);
 	src[0] = (struct pres_source){"pc-etag", PRES_SRC_PUBLISH, 2000, pc};
 	src[1] = (struct pres_source){"ph-etag", PRES_SRC_PUBLISH, 1000, phone};
@@ -155,12 +118,12 @@ TEST(test_compose_idempotent)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct pres_source src = {"x", PRES_SRC_PUBLISH, 1, NULL};
 
-		err = load(&in, files[i]);
+		err = pidf_test_load(&in, files[i], false);
 		TEST_ERR(err);
 		src.doc = in;
 		err = pres_compose(&d, pidf_entity(in), &src, 1);
 		TEST_ERR(err);
-		err = print_str(&a, in);
+		err = pidf_test_print(&a, in);
 		TEST_ERR(err);
 		err = checked_print(&b, d);
 		TEST_ERR(err);
@@ -190,9 +153,9 @@ TEST(test_compose_dnd_closes_tuples)
 	char *s = NULL;
 	int err;
 
-	err = load(&pc, "seed-4.1.3-pc-dnd.xml");
+	err = pidf_test_load(&pc, "seed-4.1.3-pc-dnd.xml", false);
 	TEST_ERR(err);
-	err = load(&phone, "seed-4.1.2-phone.xml");
+	err = pidf_test_load(&phone, "seed-4.1.2-phone.xml", false);
 	TEST_ERR(err);
 	/* the phone publishes after the DND: DND still wins */
 	src[0] = (struct pres_source){"pc", PRES_SRC_PUBLISH, 1000, pc};
@@ -215,16 +178,17 @@ TEST(test_compose_dnd_closes_tuples)
 
 	/* the seed's form (000 4.2.2.2): RFC 4480 terms in the output, the
 	 * user's note kept on the person */
-	err = parse_str(&pc,
-	                "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
-	                "entity='sip:bob@example.com'><dm:person id='bob'>"
-	                "<rpid:activities><rpid:do-not-disturb/>"
-	                "<rpid:note> Busy fixing critical defect </rpid:note>"
-	                "</rpid:activities></dm:person><tuple id='frh78'>"
-	                "<status><basic>open</basic></status>"
-	                "<contact>sip:bob@example.com</contact></tuple>"
-	                "</presence>",
-	                true);
+	err = pidf_test_parse(
+	    &pc,
+	    "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	    "entity='sip:bob@example.com'><dm:person id='bob'>"
+	    "<rpid:activities><rpid:do-not-disturb/>"
+	    "<rpid:note> Busy fixing critical defect </rpid:note>"
+	    "</rpid:activities></dm:person><tuple id='frh78'>"
+	    "<status><basic>open</basic></status>"
+	    "<contact>sip:bob@example.com</contact></tuple>"
+	    "</presence>",
+	    true);
 	TEST_ERR(err);
 	src[0].doc = pc;
 	err = pres_compose(&d, BOB, src, 2);
@@ -275,11 +239,12 @@ TEST(test_compose_id_collision)
 	char sfx[65], want[64];
 	int err;
 
-	err = load(&a, "seed-4.2.2.2-dnd.xml"); /* tuple frh78 */
+	err =
+	    pidf_test_load(&a, "seed-4.2.2.2-dnd.xml", false); /* tuple frh78 */
 	TEST_ERR(err);
-	err = parse_str(&b, two_tuples, true);
+	err = pidf_test_parse(&b, two_tuples, true);
 	TEST_ERR(err);
-	err = load(&c, "seed-4.2.1.1-phone.xml");
+	err = pidf_test_load(&c, "seed-4.2.1.1-phone.xml", false);
 	TEST_ERR(err);
 	sha256_hex(sfx, "etag-b", 6);
 	snprintf(want, sizeof(want), "frh78-%.6s", sfx);
@@ -349,9 +314,9 @@ TEST(test_compose_expired_source_removed)
 	struct pres_source src[2];
 	int err;
 
-	err = load(&pc, "seed-4.1.2-pc-away.xml");
+	err = pidf_test_load(&pc, "seed-4.1.2-pc-away.xml", false);
 	TEST_ERR(err);
-	err = load(&phone, "seed-4.1.2-phone.xml");
+	err = pidf_test_load(&phone, "seed-4.1.2-phone.xml", false);
 	TEST_ERR(err);
 	src[0] = (struct pres_source){"pc", PRES_SRC_PUBLISH, 10, pc};
 	src[1] = (struct pres_source){"ph", PRES_SRC_PUBLISH, 20, phone};
@@ -440,7 +405,7 @@ static void perm_one(const struct pres_source *v, size_t n, void *arg)
 		return;
 	err = pres_compose(&d, ALICE, v, n);
 	if (!err)
-		err = print_str(&s, d);
+		err = pidf_test_print(&s, d);
 	if (!err && !st->first) {
 		st->first = s;
 		s = NULL;
@@ -466,13 +431,13 @@ TEST(test_compose_order_independent)
 	    NULL,    NULL, PIDF_CAP_AUDIO,        0};
 	int err;
 
-	err = load(&pc, "seed-4.2.1.1-pc.xml");
+	err = pidf_test_load(&pc, "seed-4.2.1.1-pc.xml", false);
 	TEST_ERR(err);
-	err = load(&phone, "seed-4.2.1.1-phone.xml");
+	err = pidf_test_load(&phone, "seed-4.2.1.1-phone.xml", false);
 	TEST_ERR(err);
-	err = load(&cal, "seed-4.2.1.3-calendar.xml");
+	err = pidf_test_load(&cal, "seed-4.2.1.3-calendar.xml", false);
 	TEST_ERR(err);
-	err = load(&pc2, "seed-4.2.2.2-dnd.xml");
+	err = pidf_test_load(&pc2, "seed-4.2.2.2-dnd.xml", false);
 	TEST_ERR(err);
 	err = pidf_build(&reg, ALICE, &rt, 1);
 	TEST_ERR(err);
@@ -563,17 +528,18 @@ TEST(test_compose_registration)
 
 	/* the device publishes for itself (same deviceID): its registration
 	 * tuple goes; the other registered contact stays */
-	err = parse_str(&pub,
-	                "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
-	                "xmlns:dm='urn:ietf:params:xml:ns:pidf:data-model' "
-	                "xmlns:rpid='urn:ietf:params:xml:ns:pidf:rpid' "
-	                "entity='sip:alice@example.com'>"
-	                "<tuple id='pc'><status><basic>closed</basic></status>"
-	                "<dm:deviceID>urn:uuid:F81D4FAE-7DEC-11D0-A765-"
-	                "00A0C91E6BF6</dm:deviceID></tuple>"
-	                "<dm:person id='alice'><rpid:activities><rpid:away/>"
-	                "</rpid:activities></dm:person></presence>",
-	                false);
+	err = pidf_test_parse(
+	    &pub,
+	    "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	    "xmlns:dm='urn:ietf:params:xml:ns:pidf:data-model' "
+	    "xmlns:rpid='urn:ietf:params:xml:ns:pidf:rpid' "
+	    "entity='sip:alice@example.com'>"
+	    "<tuple id='pc'><status><basic>closed</basic></status>"
+	    "<dm:deviceID>urn:uuid:F81D4FAE-7DEC-11D0-A765-"
+	    "00A0C91E6BF6</dm:deviceID></tuple>"
+	    "<dm:person id='alice'><rpid:activities><rpid:away/>"
+	    "</rpid:activities></dm:person></presence>",
+	    false);
 	TEST_ERR(err);
 	src[1] = (struct pres_source){"p1", PRES_SRC_PUBLISH, 2, pub};
 	err = pres_compose(&d, ALICE, src, 2);
@@ -587,13 +553,14 @@ TEST(test_compose_registration)
 	pub = mem_deref(pub);
 
 	/* same contact URI */
-	err = parse_str(&pub,
-	                "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
-	                "entity='sip:alice@example.com'>"
-	                "<tuple id='x'><status><basic>closed</basic></status>"
-	                "<contact> sip:alice@198.51.100.2 </contact></tuple>"
-	                "</presence>",
-	                false);
+	err = pidf_test_parse(
+	    &pub,
+	    "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	    "entity='sip:alice@example.com'>"
+	    "<tuple id='x'><status><basic>closed</basic></status>"
+	    "<contact> sip:alice@198.51.100.2 </contact></tuple>"
+	    "</presence>",
+	    false);
 	TEST_ERR(err);
 	src[1].doc = pub;
 	err = pres_compose(&d, ALICE, src, 2);
@@ -631,13 +598,13 @@ TEST(test_compose_person_policy)
 	struct pres_source src[3];
 	int err;
 
-	err = parse_str(&reg, reg_person, false);
+	err = pidf_test_parse(&reg, reg_person, false);
 	TEST_ERR(err);
-	err = parse_str(&pc, pc_active, false);
+	err = pidf_test_parse(&pc, pc_active, false);
 	TEST_ERR(err);
-	err = load(&cal, "seed-4.2.1.3-calendar.xml");
+	err = pidf_test_load(&cal, "seed-4.2.1.3-calendar.xml", false);
 	TEST_ERR(err);
-	err = load(&away, "seed-4.1.2-pc-away.xml");
+	err = pidf_test_load(&away, "seed-4.1.2-pc-away.xml", false);
 	TEST_ERR(err);
 
 	/* a registration-derived person never overrides a published one,
@@ -762,9 +729,9 @@ TEST(test_compose_seed_forms_made_valid)
 	char *s = NULL;
 	int err;
 
-	err = parse_str(&pc, seed_pc, true);
+	err = pidf_test_parse(&pc, seed_pc, true);
 	TEST_ERR(err);
-	err = load(&phone, "seed-4.2.1.1-phone.xml");
+	err = pidf_test_load(&phone, "seed-4.2.1.1-phone.xml", false);
 	TEST_ERR(err);
 	src[0] = (struct pres_source){"pc", PRES_SRC_PUBLISH, 7, pc};
 	src[1] = (struct pres_source){"phone", PRES_SRC_BACKEND, 3, phone};
@@ -780,14 +747,15 @@ TEST(test_compose_seed_forms_made_valid)
 	pc = mem_deref(pc);
 
 	/* only the seed's <available/>: the activities go, the note moves */
-	err = parse_str(&pc,
-	                "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
-	                "entity='sip:bob@example.com'><tuple id='frh78'>"
-	                "<status><basic>open</basic></status></tuple>"
-	                "<dm:person id='bob'><rpid:activities><rpid:available/>"
-	                "<rpid:note>I am Active</rpid:note></rpid:activities>"
-	                "</dm:person></presence>",
-	                true);
+	err = pidf_test_parse(
+	    &pc,
+	    "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
+	    "entity='sip:bob@example.com'><tuple id='frh78'>"
+	    "<status><basic>open</basic></status></tuple>"
+	    "<dm:person id='bob'><rpid:activities><rpid:available/>"
+	    "<rpid:note>I am Active</rpid:note></rpid:activities>"
+	    "</dm:person></presence>",
+	    true);
 	TEST_ERR(err);
 	src[0].doc = pc;
 	err = pres_compose(&d, BOB, src, 1);
@@ -826,10 +794,10 @@ TEST(test_compose_devices_and_ids)
 	int err;
 
 	snprintf(xml, sizeof(xml), fmt, "dev", "dev", "urn:uuid:1", "old");
-	err = parse_str(&a, xml, false);
+	err = pidf_test_parse(&a, xml, false);
 	TEST_ERR(err);
 	snprintf(xml, sizeof(xml), fmt, "t2", "d2", "urn:uuid:1", "new");
-	err = parse_str(&b, xml, false);
+	err = pidf_test_parse(&b, xml, false);
 	TEST_ERR(err);
 	src[0] = (struct pres_source){"sa", PRES_SRC_PUBLISH, 1, a};
 	src[1] = (struct pres_source){"sb", PRES_SRC_PUBLISH, 2, b};
@@ -848,7 +816,7 @@ TEST(test_compose_devices_and_ids)
 	/* a device id taken by a tuple gets the source suffix */
 	snprintf(xml, sizeof(xml), fmt, "t9", "dev", "urn:uuid:1", "newer");
 	b = mem_deref(b);
-	err = parse_str(&b, xml, false);
+	err = pidf_test_parse(&b, xml, false);
 	TEST_ERR(err);
 	src[1].doc = b;
 	err = pres_compose(&d, "sip:carol@example.com", src, 2);

@@ -6,43 +6,15 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "pidf_test.h"
 #include "presence/pidf.h"
 #include "test.h"
 
 /* Parse tests/data/presence/<name>. */
-static int load(struct pidf **dp, const char *name, bool lenient)
-{
-	char rel[128], err[160];
-	char *xml = NULL;
-	size_t len;
-	int e;
-
-	snprintf(rel, sizeof(rel), "presence/%s", name);
-	e = test_read_file(&xml, &len, rel);
-	if (!e)
-		e = pidf_parse(dp, xml, len, lenient, err, sizeof(err));
-	if (e && e != ENOMEM)
-		test_fail(__FILE__, __LINE__, "%s: %s", name, err);
-	mem_deref(xml);
-	return e;
-}
-
 static int parse_str(struct pidf **dp, const char *xml, bool lenient, char *err,
                      size_t errsize)
 {
 	return pidf_parse(dp, xml, strlen(xml), lenient, err, errsize);
-}
-
-/* The printed document as a NUL-terminated mem string. */
-static int print_str(char **sp, const struct pidf *d)
-{
-	struct buf *mb = NULL;
-	int err = pidf_print(&mb, d);
-
-	if (!err)
-		err = mem_strndup(sp, (const char *)mb->b, mb->end);
-	mem_deref(mb);
-	return err;
 }
 
 static size_t count(const char *s, const char *what)
@@ -77,11 +49,11 @@ static int round_trip(const struct pidf *d, char **outp)
 	char *s1 = NULL, *s2 = NULL, err[160] = "";
 	int e;
 
-	e = print_str(&s1, d);
+	e = pidf_test_print(&s1, d);
 	if (!e)
 		e = parse_str(&d2, s1, false, err, sizeof(err));
 	if (!e)
-		e = print_str(&s2, d2);
+		e = pidf_test_print(&s2, d2);
 	if (!e && strcmp(s1, s2)) {
 		test_fail(__FILE__, __LINE__, "round trip differs:\n%s\n%s", s1,
 		          s2);
@@ -105,7 +77,7 @@ TEST(test_pidf_seed_notify)
 	char *s = NULL;
 	int err;
 
-	err = load(&d, "seed-4.1.1-notify.xml", false);
+	err = pidf_test_load(&d, "seed-4.1.1-notify.xml", false);
 	TEST_ERR(err);
 	TEST_STR_EQ("sip:bob@example.com", pidf_entity(d));
 	TEST_EQ(2, pidf_tuple_count(d));
@@ -160,7 +132,7 @@ TEST(test_pidf_seed_publications)
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		for (int lenient = 0; lenient < 2; lenient++) {
-			err = load(&d, v[i].file, lenient);
+			err = pidf_test_load(&d, v[i].file, lenient);
 			TEST_ERR(err);
 			TEST_STR_EQ(v[i].entity, pidf_entity(d));
 			TEST_EQ(v[i].ntuples, pidf_tuple_count(d));
@@ -188,7 +160,7 @@ TEST(test_pidf_rfc_examples)
 	int err;
 
 	/* RFC 3863: notes, timestamp, unknown extensions kept */
-	err = load(&d, "rfc3863-basic.xml", false);
+	err = pidf_test_load(&d, "rfc3863-basic.xml", false);
 	TEST_ERR(err);
 	TEST_STR_EQ("pres:carol@example.net", pidf_entity(d));
 	TEST_ASSERT(pidf_note(d) != NULL);
@@ -209,7 +181,7 @@ TEST(test_pidf_rfc_examples)
 	d = mem_deref(d);
 
 	/* RFC 4479 */
-	err = load(&d, "rfc4479-model.xml", false);
+	err = pidf_test_load(&d, "rfc4479-model.xml", false);
 	TEST_ERR(err);
 	TEST_EQ(1, pidf_tuple_count(d));
 	TEST_EQ(PRES_AVAIL_BUSY, pidf_avail(d));
@@ -223,7 +195,7 @@ TEST(test_pidf_rfc_examples)
 	d = mem_deref(d);
 
 	/* RFC 4480 */
-	err = load(&d, "rfc4480-rpid.xml", false);
+	err = pidf_test_load(&d, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
 	TEST_EQ(2, pidf_tuple_count(d));
 	TEST_EQ(PRES_AVAIL_BUSY, pidf_avail(d));
@@ -328,7 +300,7 @@ TEST(test_pidf_lenient_seed_forms)
 	                "</presence>",
 	                true, msg, sizeof(msg));
 	TEST_ERR(err);
-	err = print_str(&s, d);
+	err = pidf_test_print(&s, d);
 	TEST_ERR(err);
 	TEST_ASSERT(strstr(s, "<tuple id=\"t\" rpid:x=\"1\">"));
 	TEST_ASSERT(ns_on_root(s));

@@ -6,25 +6,9 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "pidf_test.h"
 #include "presence/pidf.h"
 #include "test.h"
-
-static int load(struct pidf **dp, const char *name)
-{
-	char rel[128], msg[160];
-	char *xml = NULL;
-	size_t len;
-	int err;
-
-	snprintf(rel, sizeof(rel), "presence/%s", name);
-	err = test_read_file(&xml, &len, rel);
-	if (!err)
-		err = pidf_parse(dp, xml, len, false, msg, sizeof(msg));
-	if (err && err != ENOMEM)
-		test_fail(__FILE__, __LINE__, "%s: %s", name, msg);
-	mem_deref(xml);
-	return err;
-}
 
 /* Transform in with perm; the result printed (and checked to parse
  * strictly). */
@@ -78,7 +62,7 @@ TEST(test_transform_nothing_provided)
 	int err;
 
 	memset(&p, 0, sizeof(p));
-	err = load(&in, "rfc4480-rpid.xml");
+	err = pidf_test_load(&in, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
 	err = pres_transform(&d, in, &p);
 	TEST_ERR(err);
@@ -128,7 +112,7 @@ TEST(test_transform_services)
 	int err;
 
 	memset(&p, 0, sizeof(p));
-	err = load(&in, "rfc4480-rpid.xml");
+	err = pidf_test_load(&in, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
 
 	/* all services, no attributes: status, contact and timestamp */
@@ -193,7 +177,7 @@ TEST(test_transform_persons_devices)
 	int err;
 
 	memset(&p, 0, sizeof(p));
-	err = load(&in, "rfc4480-rpid.xml");
+	err = pidf_test_load(&in, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
 
 	p.persons.all = true;
@@ -304,7 +288,7 @@ TEST(test_transform_each_attribute)
 	char *s = NULL;
 	int err;
 
-	err = load(&in, "rfc4480-rpid.xml");
+	err = pidf_test_load(&in, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		memset(&p, 0, sizeof(p));
@@ -394,7 +378,7 @@ TEST(test_transform_user_input)
 	char *s = NULL;
 	int err;
 
-	err = load(&in, "rfc4480-rpid.xml");
+	err = pidf_test_load(&in, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		memset(&p, 0, sizeof(p));
@@ -432,9 +416,9 @@ TEST(test_transform_unknown_attributes)
 	char *s = NULL;
 	int err;
 
-	err = load(&in, "rfc4480-rpid.xml");
+	err = pidf_test_load(&in, "rfc4480-rpid.xml", false);
 	TEST_ERR(err);
-	err = load(&basic, "rfc3863-basic.xml");
+	err = pidf_test_load(&basic, "rfc3863-basic.xml", false);
 	TEST_ERR(err);
 	memset(&p, 0, sizeof(p));
 	p.persons.all = true;
@@ -500,7 +484,7 @@ TEST(test_transform_device_id_and_all)
 	char *s = NULL, *as = NULL;
 	int err;
 
-	err = load(&in, "rfc4479-model.xml");
+	err = pidf_test_load(&in, "rfc4479-model.xml", false);
 	TEST_ERR(err);
 	memset(&p, 0, sizeof(p));
 	p.services.all = true;
@@ -523,7 +507,7 @@ TEST(test_transform_device_id_and_all)
 	p.services.all = p.persons.all = p.devices.all = true;
 	p.attrs = PRES_ATTR_ALL;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		err = load(&in, files[i]);
+		err = pidf_test_load(&in, files[i], false);
 		TEST_ERR(err);
 		err = pidf_print(&a, in);
 		TEST_ERR(err);
