@@ -261,6 +261,7 @@ static void sub_destroy(void *data)
 	mem_deref(s->contact);
 	mem_deref(s->pdata);
 	mem_deref(s->data);
+	mem_deref(s->hop.host);
 }
 
 /* Copies of the dialog's strings in one block. */
@@ -311,8 +312,9 @@ int evt_sub_alloc(struct evt_sub **sp, struct evt *e, struct evt_pent *pk,
 	tmr_init(&s->tmr_ntf);
 	list_init(&s->wchg);
 	s->pkg = pk;
-	s->dst = *dst;
-	err = strs_pack(s, in);
+	err = evt_hop_set(&s->hop, dst);
+	if (!err)
+		err = strs_pack(s, in);
 	if (!err)
 		err = pl_strdup(&s->contact, &in->contact);
 	if (err) {
@@ -1021,8 +1023,15 @@ static void in_dialog(struct evt *e, struct sip_stsx *st,
 			s->contact = nc;
 		}
 	}
-	if (!s->route[0])
-		evt_route_dst(&s->dst, NULL, msg);
+	if (!s->route[0]) {
+		struct sip_dst d;
+
+		evt_hop_get(&s->hop, &d);
+		evt_route_dst(&d, NULL, msg);
+		if (evt_hop_set(&s->hop, &d))
+			log_warn(&s->lctx, "keeping the old next hop: %s",
+			         err_str(ENOMEM));
+	}
 
 	mem_ref(s);
 	if (x == 0) {

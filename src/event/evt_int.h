@@ -74,6 +74,20 @@ enum evt_wev {
 	EVT_WEV_NORESOURCE,
 };
 
+/* Where a subscription's NOTIFYs go, compactly: a struct sip_dst takes
+ * 272 octets (a sockaddr_storage and a 128-octet host), this about 32,
+ * which matters at 100k subscriptions. */
+struct evt_hop {
+	uint8_t tp; /* enum sip_transp */
+	uint8_t af; /* AF_INET, AF_INET6 or 0 (unset) */
+	uint16_t port;
+	uint8_t ip[16];
+	char *host; /* TLS server name (mem), or NULL */
+};
+/* The subscription's hop as a struct sip_dst, and back (ENOMEM). */
+void evt_hop_get(const struct evt_hop *h, struct sip_dst *dst);
+int evt_hop_set(struct evt_hop *h, const struct sip_dst *dst);
+
 struct evt_sub {
 	struct le dle;        /* in evt.dlgs until ended */
 	struct le rle;        /* in evt.res while live */
@@ -90,7 +104,7 @@ struct evt_sub {
 	char *contact;      /* remote target (a refresh may change it) */
 	char *pdata;        /* persisted package text, or NULL */
 	void *data;         /* package data (reference) */
-	struct sip_dst dst; /* where NOTIFYs go */
+	struct evt_hop hop; /* where NOTIFYs go (evt_hop_get) */
 
 	enum evt_state state;
 	enum evt_reason reason; /* when terminated */

@@ -235,6 +235,7 @@ static int ntf_encode(struct buf **mbp, struct evt_sub *s, uint32_t cseq,
 	struct evt *e = s->e;
 	const struct sip_tp_ops *ops;
 	void *ctx = NULL;
+	struct sip_dst dst;
 	struct sa local;
 	char la[64], branch[48];
 	struct pl rest, first = PL_INIT, v;
@@ -246,7 +247,8 @@ static int ntf_encode(struct buf **mbp, struct evt_sub *s, uint32_t cseq,
 	ops = sip_tsxl_tp_ops(e->tl, &ctx);
 	if (!ops || !ops->laddr)
 		return ENOTSUP;
-	err = ops->laddr(ctx, s->dst.tp, &s->dst.addr, &local);
+	evt_hop_get(&s->hop, &dst);
+	err = ops->laddr(ctx, dst.tp, &dst.addr, &local);
 	if (err)
 		return err;
 	if (sa_print(&local, la, sizeof(la)))
@@ -280,9 +282,8 @@ static int ntf_encode(struct buf **mbp, struct evt_sub *s, uint32_t cseq,
 		                 "To: %s\r\n"
 		                 "Call-ID: %s\r\n"
 		                 "CSeq: %u NOTIFY\r\n",
-		                 sip_transp_name(s->dst.tp), la, branch,
-		                 s->to_hdr, s->ltag, s->from_hdr, s->callid,
-		                 cseq);
+		                 sip_transp_name(dst.tp), la, branch, s->to_hdr,
+		                 s->ltag, s->from_hdr, s->callid, cseq);
 	pl_set_str(&rest, s->route);
 	if (strict)
 		(void)evt_list_next(&rest, &v);
@@ -353,9 +354,13 @@ static void ntf_send(struct evt_sub *s)
 	}
 	if (!err) {
 		err = ntf_encode(&mb, s, cseq, body, ctype);
-		if (!err)
-			err = sip_ctsx_alloc(&s->ct, e->tl, &s->dst, mb, resp_h,
-			                     s);
+		if (!err) {
+			struct sip_dst dst;
+
+			evt_hop_get(&s->hop, &dst);
+			err =
+			    sip_ctsx_alloc(&s->ct, e->tl, &dst, mb, resp_h, s);
+		}
 	}
 	mem_deref(body);
 	mem_deref(mb);

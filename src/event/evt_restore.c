@@ -32,11 +32,13 @@ int evt_sub_store(struct evt_sub *s, void (*done)(int err, void *arg),
 {
 	struct evt *e = s->e;
 	struct store_sub ss;
+	struct sip_dst hop;
 	char dst[96];
 
 	if (!e || !e->st)
 		return EINVAL;
-	if (evt_dst_print(&s->dst, dst, sizeof(dst)))
+	evt_hop_get(&s->hop, &hop);
+	if (evt_dst_print(&hop, dst, sizeof(dst)))
 		dst[0] = '\0';
 	memset(&ss, 0, sizeof(ss));
 	ss.id = s->id;

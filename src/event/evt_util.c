@@ -76,6 +76,47 @@ enum evt_wev evt_wev_of_reason(enum evt_reason r)
 	}
 }
 
+void evt_hop_get(const struct evt_hop *h, struct sip_dst *dst)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->tp = (enum sip_transp)h->tp;
+	if (h->af == AF_INET) {
+		sa_init(&dst->addr, AF_INET);
+		memcpy(&dst->addr.u.in.sin_addr, h->ip, 4);
+	} else if (h->af == AF_INET6) {
+		sa_init(&dst->addr, AF_INET6);
+		memcpy(&dst->addr.u.in6.sin6_addr, h->ip, 16);
+	} else {
+		sa_init(&dst->addr, AF_UNSPEC);
+	}
+	if (h->af)
+		sa_set_port(&dst->addr, h->port);
+	if (h->host)
+		snprintf(dst->host, sizeof(dst->host), "%s", h->host);
+}
+
+int evt_hop_set(struct evt_hop *h, const struct sip_dst *dst)
+{
+	char *host = NULL;
+	int af = sa_af(&dst->addr);
+
+	if (dst->host[0] && mem_strdup(&host, dst->host))
+		return ENOMEM;
+	mem_deref(h->host);
+	memset(h, 0, sizeof(*h));
+	h->host = host;
+	h->tp = (uint8_t)dst->tp;
+	if (af == AF_INET) {
+		h->af = AF_INET;
+		memcpy(h->ip, &dst->addr.u.in.sin_addr, 4);
+	} else if (af == AF_INET6) {
+		h->af = AF_INET6;
+		memcpy(h->ip, &dst->addr.u.in6.sin6_addr, 16);
+	}
+	h->port = h->af ? sa_port(&dst->addr) : 0;
+	return 0;
+}
+
 int evt_dst_print(const struct sip_dst *dst, char *buf, size_t size)
 {
 	char a[64];
