@@ -79,7 +79,9 @@ struct evt_pkg {
 	int (*subscribe)(struct evt_sub *sub, bool restored, void *arg);
 	/* The body of the next NOTIFY: the full state when full, else the
 	 * changes since the last NOTIFY (a package without partial state
-	 * gives the full state). *bodyp NULL: no body. ctype: the body's
+	 * gives the full state). *bodyp NULL: no body. The framework
+	 * only reads the buffer and drops its reference, so a package may
+	 * hand out one shared buffer to many subscriptions. ctype: the body's
 	 * type when it is not pkg->ctype (e.g. multipart/related), else
 	 * left as it is. */
 	int (*body)(struct evt_sub *sub, bool full, struct buf **bodyp,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../base/mem.h"
+#include "../base/xml.h"
 
 #define WINFO_NS "urn:ietf:params:xml:ns:watcherinfo"
 
@@ -200,135 +201,18 @@ out:
 /* --- parsing --- */
 
 struct pctx {
-	char *err;
-	size_t errsize;
-	bool errset;
+	struct xml_err xe;  /* first: the parser context's _private */
 	winfo_watcher_h *h; /* NULL: the checking pass */
 	void *arg;
 };
 
-static void perr(struct pctx *c, long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void perr(struct pctx *c, long line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (c->errset || !c->err || !c->errsize)
-		return;
-	c->errset = true;
-	n = snprintf(c->err, c->errsize, "line %ld: ", line);
-	if (n < 0 || (size_t)n >= c->errsize)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errsize - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-/* Structured error handler of our parser context only: keep the first. */
-static void xml_err_h(void *data, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr ctxt = data;
-	struct pctx *c = ctxt ? ctxt->_private : NULL;
-	char msg[160];
-	size_t l;
-
-	if (!c || !e || e->level < XML_ERR_ERROR)
-		return;
-	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "error");
-	l = strlen(msg);
-	while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-		msg[--l] = '\0';
-	perr(c, e->line > 0 ? e->line : 1, "%s", msg);
-}
-
-/* A DOCTYPE is never part of a watcherinfo document: stop at once, so
- * no entity declaration is ever read. */
-static void no_dtd_h(void *data, const xmlChar *name, const xmlChar *eid,
-                     const xmlChar *sid)
-{
-	xmlParserCtxtPtr ctxt = data;
-	struct pctx *c = ctxt->_private;
-
-	(void)name;
-	(void)eid;
-	(void)sid;
-	perr(c, xmlSAX2GetLineNumber(ctxt), "DTD not allowed");
-	xmlStopParser(ctxt);
-}
-
-static int doc_read(xmlDocPtr *docp, struct pctx *c, const char *xml,
-                    size_t len)
-{
-	xmlParserCtxtPtr ctxt;
-	xmlDocPtr doc;
-
-	if (len > INT_MAX) {
-		perr(c, 1, "document too large");
-		return EBADMSG;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (!ctxt)
-		return ENOMEM;
-	ctxt->_private = c;
-	ctxt->sax->serror = xml_err_h;
-	ctxt->sax->internalSubset = no_dtd_h;
-	/* UTF-8 always (whatever the declaration says): no other decoder
-	 * runs, and none of them reports on stderr */
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, "UTF-8",
-	                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-	                            XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	if (doc && (!ctxt->wellFormed || !ctxt->nsWellFormed ||
-	            doc->intSubset || !xmlDocGetRootElement(doc))) {
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
-	if (!doc) {
-		perr(c, 1, "not well-formed"); /* unless told more already */
-		return EBADMSG;
-	}
-	*docp = doc;
-	return 0;
-}
+#define perr(c, line, ...) xml_err_set(&(c)->xe, (line), __VA_ARGS__)
 
 static bool is_ours(const xmlNode *n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && n->ns &&
 	       !xmlStrcmp(n->ns->href, BAD_CAST WINFO_NS) &&
 	       (!name || !xmlStrcmp(n->name, BAD_CAST name));
-}
-
-static bool blank(const xmlChar *s)
-{
-	for (; s && *s; s++) {
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	}
-	return true;
-}
-
-/* Element-only content: text between children must be white space. */
-static bool stray_text(const xmlNode *n)
-{
-	return (n->type == XML_TEXT_NODE ||
-	        n->type == XML_CDATA_SECTION_NODE) &&
-	       !blank(n->content);
-}
-
-/* XML white space off both ends, in place. */
-static char *trim(xmlChar *s)
-{
-	char *p = (char *)s, *e;
-
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	e = p + strlen(p);
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	                 e[-1] == '\r'))
-		*--e = '\0';
-	return p;
 }
 
 /* Attributes of type string keep their white space; the others (tokens,
@@ -350,7 +234,7 @@ static int attr_get(const char **vp, xmlChar **ownp, xmlNode *n,
 	*ownp = xmlGetNoNsProp(n, BAD_CAST name);
 	if (!*ownp)
 		return ENOMEM;
-	*vp = string_attr(name) ? (const char *)*ownp : trim(*ownp);
+	*vp = string_attr(name) ? (const char *)*ownp : xml_trim(*ownp);
 	return 0;
 }
 
@@ -427,7 +311,7 @@ static int parse_watcher(struct pctx *c, xmlNode *n, const char *resource,
 		err = ENOMEM;
 		goto out;
 	}
-	w.uri = trim(own[W_NATTR]);
+	w.uri = xml_trim(own[W_NATTR]);
 	if (!w.uri[0]) {
 		perr(c, line, "watcher without URI");
 		goto out;
@@ -468,7 +352,7 @@ static int parse_list(struct pctx *c, xmlNode *n)
 	}
 	err = 0;
 	for (xmlNode *k = n->children; !err && k; k = k->next) {
-		if (stray_text(k)) {
+		if (xml_stray_text(k)) {
 			perr(c, xmlGetLineNo(k), "text in watcher-list");
 			err = EBADMSG;
 		} else if (is_ours(k, "watcher")) {
@@ -514,7 +398,7 @@ static int parse_root(struct pctx *c, xmlNode *root, struct winfo_info *info)
 	info->full = !strcmp(state, "full");
 	err = 0;
 	for (xmlNode *k = root->children; !err && k; k = k->next) {
-		if (stray_text(k)) {
+		if (xml_stray_text(k)) {
 			perr(c, xmlGetLineNo(k), "text in watcherinfo");
 			err = EBADMSG;
 		} else if (is_ours(k, "watcher-list")) {
@@ -534,7 +418,7 @@ out:
 int winfo_doc_parse(const char *xml, size_t len, struct winfo_info *info,
                     winfo_watcher_h *h, void *arg, char *err, size_t errsize)
 {
-	struct pctx c = {err, errsize, false, NULL, NULL};
+	struct pctx c = {{err, errsize, false}, NULL, NULL};
 	struct winfo_info wi;
 	xmlDocPtr doc;
 	int e;
@@ -543,7 +427,7 @@ int winfo_doc_parse(const char *xml, size_t len, struct winfo_info *info,
 		err[0] = '\0';
 	if (!xml || !info)
 		return EINVAL;
-	e = doc_read(&doc, &c, xml, len);
+	e = xml_read_strict(&doc, xml, len, &c.xe);
 	if (e)
 		return e;
 	/* check everything first, so h sees only a valid document */

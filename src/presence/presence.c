@@ -622,16 +622,14 @@ static int pkg_body(struct evt_sub *sub, bool full, struct buf **bodyp,
 	pe = w->pe;
 	key = wsub_view(w);
 	err = pent_body(&mb, pe, key, &w->perm);
-	if (!err)
-		err = buf_alloc_copy(bodyp, mb->b, mb->end);
-	if (!err) {
-		mem_deref(w->sent);
-		w->sent = mem_ref(mb);
-	}
-	if (!err)
-		pe->p->is.bodies++;
-	mem_deref(mb);
-	return err;
+	if (err)
+		return err;
+	/* the cached view itself: the framework only reads it */
+	mem_deref(w->sent);
+	w->sent = mem_ref(mb);
+	pe->p->is.bodies++;
+	*bodyp = mb;
+	return 0;
 }
 
 static void pkg_ended(struct evt_sub *sub, void *arg)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../base/mem.h"
+#include "../base/xml.h"
 
 #define REGINFO_NS "urn:ietf:params:xml:ns:reginfo"
 
@@ -281,9 +282,7 @@ out:
 /* --- parsing --- */
 
 struct pctx {
-	char *err;
-	size_t errsize;
-	bool errset;
+	struct xml_err xe;    /* first: the parser context's _private */
 	reginfo_contact_h *h; /* NULL: the checking pass */
 	void *arg;
 	/* room for the registration with the most contacts / strings */
@@ -292,127 +291,13 @@ struct pctx {
 	size_t omax;
 };
 
-static void perr(struct pctx *c, long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void perr(struct pctx *c, long line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (c->errset || !c->err || !c->errsize)
-		return;
-	c->errset = true;
-	n = snprintf(c->err, c->errsize, "line %ld: ", line);
-	if (n < 0 || (size_t)n >= c->errsize)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errsize - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
-/* Structured error handler of our parser context only: keep the first. */
-static void xml_err_h(void *data, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr ctxt = data;
-	struct pctx *c = ctxt ? ctxt->_private : NULL;
-	char msg[160];
-	size_t l;
-
-	if (!c || !e || e->level < XML_ERR_ERROR)
-		return;
-	snprintf(msg, sizeof(msg), "%s", e->message ? e->message : "error");
-	l = strlen(msg);
-	while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-		msg[--l] = '\0';
-	perr(c, e->line > 0 ? e->line : 1, "%s", msg);
-}
-
-/* A DOCTYPE is never part of a reginfo document: stop at once, so no
- * entity declaration is ever read. */
-static void no_dtd_h(void *data, const xmlChar *name, const xmlChar *eid,
-                     const xmlChar *sid)
-{
-	xmlParserCtxtPtr ctxt = data;
-
-	(void)name;
-	(void)eid;
-	(void)sid;
-	perr(ctxt->_private, xmlSAX2GetLineNumber(ctxt), "DTD not allowed");
-	xmlStopParser(ctxt);
-}
-
-static int doc_read(xmlDocPtr *docp, struct pctx *c, const char *xml,
-                    size_t len)
-{
-	xmlParserCtxtPtr ctxt;
-	xmlDocPtr doc;
-
-	if (len > INT_MAX) {
-		perr(c, 1, "document too large");
-		return EBADMSG;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (!ctxt)
-		return ENOMEM;
-	ctxt->_private = c;
-	ctxt->sax->serror = xml_err_h;
-	ctxt->sax->internalSubset = no_dtd_h;
-	/* UTF-8 always (whatever the declaration says): no other decoder
-	 * runs, and none of them reports on stderr */
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, "UTF-8",
-	                        XML_PARSE_NONET | XML_PARSE_NOERROR |
-	                            XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	if (doc && (!ctxt->wellFormed || !ctxt->nsWellFormed ||
-	            doc->intSubset || !xmlDocGetRootElement(doc))) {
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	xmlFreeParserCtxt(ctxt);
-	if (!doc) {
-		perr(c, 1, "not well-formed"); /* unless told more already */
-		return EBADMSG;
-	}
-	*docp = doc;
-	return 0;
-}
+#define perr(c, line, ...) xml_err_set(&(c)->xe, (line), __VA_ARGS__)
 
 static bool is_ours(const xmlNode *n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && n->ns &&
 	       !xmlStrcmp(n->ns->href, BAD_CAST REGINFO_NS) &&
 	       (!name || !xmlStrcmp(n->name, BAD_CAST name));
-}
-
-static bool blank(const xmlChar *s)
-{
-	for (; s && *s; s++) {
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return false;
-	}
-	return true;
-}
-
-/* Element-only content: text between children must be white space. */
-static bool stray_text(const xmlNode *n)
-{
-	return (n->type == XML_TEXT_NODE ||
-	        n->type == XML_CDATA_SECTION_NODE) &&
-	       !blank(n->content);
-}
-
-/* XML white space off both ends, in place. */
-static char *trim(xmlChar *s)
-{
-	char *p = (char *)s, *e;
-
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	e = p + strlen(p);
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	                 e[-1] == '\r'))
-		*--e = '\0';
-	return p;
 }
 
 /* Strings of one registration to free once it is done. */
@@ -432,7 +317,7 @@ static const char *own(struct owned *o, xmlChar *s, bool tr)
 		return NULL;
 	}
 	o->v[o->n++] = s;
-	return tr ? trim(s) : (const char *)s;
+	return tr ? xml_trim(s) : (const char *)s;
 }
 
 /* Attributes of type string keep their white space; the others (tokens,
@@ -611,7 +496,7 @@ static int parse_contact(struct pctx *c, struct owned *o, xmlNode *n,
 	memset(ct, 0, sizeof(*ct));
 	err = contact_attrs(c, o, n, ct);
 	for (xmlNode *k = n->children; !err && k; k = k->next) {
-		if (stray_text(k)) {
+		if (xml_stray_text(k)) {
 			perr(c, xmlGetLineNo(k), "text in contact");
 			err = EBADMSG;
 		} else if (is_ours(k, "uri")) {
@@ -688,7 +573,7 @@ static int parse_reg(struct pctx *c, xmlNode *n)
 	}
 	err = 0;
 	for (xmlNode *k = n->children; !err && k; k = k->next) {
-		if (stray_text(k)) {
+		if (xml_stray_text(k)) {
 			perr(c, xmlGetLineNo(k), "text in registration");
 			err = EBADMSG;
 		} else if (is_ours(k, "contact")) {
@@ -744,7 +629,7 @@ static int parse_root(struct pctx *c, xmlNode *root, struct reginfo_info *info)
 	info->full = !strcmp(state, "full");
 	err = 0;
 	for (xmlNode *k = root->children; !err && k; k = k->next) {
-		if (stray_text(k)) {
+		if (xml_stray_text(k)) {
 			perr(c, xmlGetLineNo(k), "text in reginfo");
 			err = EBADMSG;
 		} else if (is_ours(k, "registration")) {
@@ -802,9 +687,9 @@ int reginfo_doc_parse(const char *xml, size_t len, struct reginfo_info *info,
 	if (!xml || !info)
 		return EINVAL;
 	memset(&c, 0, sizeof(c));
-	c.err = err;
-	c.errsize = errsize;
-	e = doc_read(&doc, &c, xml, len);
+	c.xe.buf = err;
+	c.xe.size = errsize;
+	e = xml_read_strict(&doc, xml, len, &c.xe);
 	if (e)
 		return e;
 	root = xmlDocGetRootElement(doc);

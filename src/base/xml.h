@@ -1,0 +1,36 @@
+/* base/xml.h - reading small XML documents strictly with libxml2 (the
+ * parsers of watcherinfo and reginfo documents share this) */
+#ifndef BASE_XML_H
+#define BASE_XML_H
+
+#include <libxml/tree.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The first error of a parse, as "line N: what" in buf. */
+struct xml_err {
+	char *buf;
+	size_t size;
+	bool set;
+};
+
+/* Record an error unless one is recorded already. */
+void xml_err_set(struct xml_err *e, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse xml as UTF-8 (whatever its declaration says) with a private
+ * parser context: no network, no entity substitution, a DOCTYPE stops
+ * the parse, nothing is printed. The document must be well formed,
+ * namespace well formed and have a root. EBADMSG (e says why), ENOMEM. */
+int xml_read_strict(xmlDocPtr *docp, const char *xml, size_t len,
+                    struct xml_err *e);
+
+/* Only XML white space (or NULL)? */
+bool xml_blank(const xmlChar *s);
+/* A text or CDATA child that is not white space (element-only content
+ * must have none). */
+bool xml_stray_text(const xmlNode *n);
+/* XML white space off both ends, in place. */
+char *xml_trim(xmlChar *s);
+
+#endif
