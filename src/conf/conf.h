@@ -82,6 +82,23 @@ struct conf {
 	char pres_default_foreign[16];     /* "confirm" */
 	bool pres_trust_foreign_from;      /* no */
 	uint32_t pres_rules_poll_ms;       /* 500 */
+
+	/* [im] pager messages */
+	uint32_t im_max_body;        /* 65536 */
+	bool im_store_offline;       /* yes */
+	uint32_t im_quota_msgs;      /* 100 */
+	uint32_t im_quota_kb;        /* 1024 */
+	uint32_t im_max_age_h;       /* 168 */
+	uint32_t im_retry_s;         /* 60 */
+	char im_archive_domains[512]; /* "" */
+	uint32_t im_archive_days;    /* 365 */
+	char im_exploder[64];        /* "exploder" */
+	uint32_t im_max_group;       /* 100 */
+
+	/* [http] */
+	char http_listen[96]; /* "" = no HTTP */
+	char http_admins[512];
+	uint32_t http_max_body; /* 1048576 */
 };
 
 /* Fill every field with its default. */

@@ -194,6 +194,44 @@ const struct conf_key conf_keys[] = {
     U32("presence.rules_poll_ms", pres_rules_poll_ms, "500", 0, 60000, 0,
         "How often the daemon looks for rules changed by impctl or "
         "another node, in ms; 0: never."),
+
+    /* pager IM (RFC 3428) */
+    U32("im.max_body", im_max_body, "65536", 1, 1048576, 0,
+        "Largest MESSAGE body accepted (else 413), octets."),
+    BOOL("im.store_offline", im_store_offline, "yes", 0,
+         "Keep MESSAGEs for users with no device that takes them and "
+         "answer 202; no: answer 480."),
+    U32("im.quota_msgs", im_quota_msgs, "100", 0, 1000000, 0,
+        "Most messages waiting for one user (else 486); 0: no limit."),
+    U32("im.quota_kb", im_quota_kb, "1024", 0, 16777216, 0,
+        "Most KiB of message bodies waiting for one user (else 486); 0: "
+        "no limit."),
+    U32("im.max_age_h", im_max_age_h, "168", 1, 87600, 0,
+        "Waiting messages older than this are dropped (negative IMDN when "
+        "asked for), in hours."),
+    U32("im.retry_s", im_retry_s, "60", 0, 86400, 0,
+        "A registered user whose devices refused delivery is tried again "
+        "after this long, in s; 0: only at the next registration."),
+    STR("im.archive_domains", im_archive_domains, "", 0, NULL,
+        "Domains whose users' messages are archived (comma-separated, '*' "
+        "for all); a user's own setting (impctl im archive) wins."),
+    U32("im.archive_days", im_archive_days, "365", 1, 36500, 0,
+        "Archived messages older than this are deleted, in days."),
+    STR("im.exploder", im_exploder, "exploder", 0, NULL,
+        "User part of the URI-list service (RFC 5365): MESSAGEs to "
+        "sip:exploder@DOMAIN with Require: recipient-list-message fan "
+        "out; empty: none."),
+    U32("im.max_group", im_max_group, "100", 1, 10000, 0,
+        "Most recipients of one group or URI-list message (else 403)."),
+
+    /* HTTP: message history API (XCAP later) */
+    STR("http.listen", http_listen, "", 0, NULL,
+        "HTTP listener \"ADDR:PORT\" (\"[::1]:8080\"); empty: no HTTP."),
+    STR("http.admins", http_admins, "", 0, NULL,
+        "Users (user@domain, comma-separated) who may read every user's "
+        "data of their domain over HTTP."),
+    U32("http.max_body", http_max_body, "1048576", 1024, 67108864, 0,
+        "Largest HTTP request body (else 413), octets."),
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

@@ -1,5 +1,7 @@
 /* main/impctl.c - impd administration: domains, users, registrations,
  * presence rules (RFC 5025) and settings, subscriptions */
+#include "impctl.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -21,18 +23,9 @@
 #include "proxy/auth.h"
 #include "store/store.h"
 
-/* Exit codes (documented in --help). */
-enum {
-	EX_OK = 0,
-	EX_USAGE = 1,
-	EX_NOTFOUND = 2,
-	EX_EXISTS = 3,
-	EX_STORE = 4,
-};
-
 #define DEFAULT_STORE "sqlite:impd.db"
 
-static const char usage_text[] =
+static const char usage_head[] =
     "usage: impctl [--store URI] [--config FILE] COMMAND\n"
     "\n"
     "commands:\n"
@@ -53,7 +46,9 @@ static const char usage_text[] =
     "                                        one watcher\n"
     "  presence invisible USER@DOMAIN on|off appear offline to watchers\n"
     "  presence show USER@DOMAIN             publications and settings\n"
-    "  subs list [USER@DOMAIN]               show stored subscriptions\n"
+    "  subs list [USER@DOMAIN]               show stored subscriptions\n";
+
+static const char usage_tail[] =
     "\n"
     "options:\n"
     "  --store URI      the store (default: the 'store' key of the\n"
@@ -79,11 +74,59 @@ struct opts {
 	const char *password;
 	const char *args[4]; /* positional: command words and operands */
 	int nargs;
+	const struct impctl_cmd *ext; /* a command of impctl_*.c */
+	int ext_argc;
+	const char *const *ext_argv;
 };
 
-static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const struct impctl_cmd *const ext_tables[] = {
+    impctl_im_cmds,
+    impctl_list_cmds,
+    impctl_history_cmds,
+};
 
-static void msg(const char *fmt, ...)
+static void print_usage(void)
+{
+	fputs(usage_head, stdout);
+	for (size_t i = 0; i < sizeof(ext_tables) / sizeof(ext_tables[0]); i++)
+		for (const struct impctl_cmd *c = ext_tables[i]; c->w1; c++)
+			if (c->help)
+				fputs(c->help, stdout);
+	fputs(usage_tail, stdout);
+}
+
+/* A command of the impctl_*.c files: the first two words after the
+ * global options name it; everything after them is its own. */
+static const struct impctl_cmd *ext_find(int argc, char **argv, int *first)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-' && argv[i][1]) {
+		if ((!strcmp(argv[i], "--store") ||
+		     !strcmp(argv[i], "--config")) &&
+		    i + 1 < argc)
+			i += 2;
+		else if (!strncmp(argv[i], "--store=", 8) ||
+		         !strncmp(argv[i], "--config=", 9))
+			i++;
+		else
+			return NULL;
+	}
+	if (i + 1 >= argc)
+		return NULL;
+	for (size_t t = 0; t < sizeof(ext_tables) / sizeof(ext_tables[0]); t++)
+		for (const struct impctl_cmd *c = ext_tables[t]; c->w1; c++)
+			if (!strcmp(argv[i], c->w1) &&
+			    (!c->w2 || !strcmp(argv[i + 1], c->w2))) {
+				*first = i;
+				return c;
+			}
+	return NULL;
+}
+
+#define msg impctl_msg
+
+void impctl_msg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -94,7 +137,9 @@ static void msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int usage(const char *why)
+#define usage impctl_usage
+
+int impctl_usage(const char *why)
 {
 	if (why)
 		msg("%s", why);
@@ -167,7 +212,9 @@ static int split_aor(const char *arg, char *user, size_t usize, char *dom,
 	return EX_OK;
 }
 
-static int store_fail(const char *what, int err)
+#define store_fail impctl_store_fail
+
+int impctl_store_fail(const char *what, int err)
 {
 	msg("%s: store error: %s", what, err_str(err));
 	return EX_STORE;
@@ -440,8 +487,9 @@ static int cmd_reg_list(struct store *st, const char *aor)
 
 /* USER@DOMAIN of an existing user into aor ("user@domain", the domain in
  * lower case: the documents' owner). */
-static int existing_user(struct store *st, const char *arg, char *aor,
-                         size_t size)
+#define existing_user impctl_user
+
+int impctl_user(struct store *st, const char *arg, char *aor, size_t size)
 {
 	struct store_user u;
 	char user[128], dom[128];
@@ -503,6 +551,19 @@ static int doc_read(struct store *st, const char *auid, const char *aor,
 	return err;
 }
 
+int impctl_doc_read(struct store *st, const char *auid, const char *aor,
+                    char **sp, size_t *lenp)
+{
+	struct doc_copy dc;
+	int err = doc_read(st, auid, aor, &dc);
+
+	if (err)
+		return err;
+	*sp = dc.s;
+	*lenp = dc.len;
+	return 0;
+}
+
 static int cmd_rules_show(struct store *st, const char *arg)
 {
 	struct doc_copy dc;
@@ -529,7 +590,9 @@ static int cmd_rules_show(struct store *st, const char *arg)
 }
 
 /* The whole of FILE ("-": stdin) as a mem string. */
-static int read_input(const char *file, char **sp, size_t *lenp)
+#define read_input impctl_read_input
+
+int impctl_read_input(const char *file, char **sp, size_t *lenp)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
 	const char *name = f == stdin ? "stdin" : file;
@@ -920,7 +983,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			continue;
 		}
 		if (!dashdash && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
-			fputs(usage_text, stdout);
+			print_usage();
 			return -1;
 		}
 		if (!dashdash && !strncmp(a, "--store", 7))
@@ -1069,6 +1132,15 @@ int main(int argc, char **argv)
 	log_handler_set(log_stderr, NULL);
 	log_level_set(LOG_LVL_WARN);
 
+	o.ext = ext_find(argc, argv, &ex);
+	if (o.ext) {
+		/* w2 NULL: the second word is the command's operand */
+		int skip = o.ext->w2 ? 2 : 1;
+
+		o.ext_argc = argc - ex - skip;
+		o.ext_argv = (const char *const *)argv + ex + skip;
+		argc = ex + 2; /* the global options and the two words */
+	}
 	ex = parse_args(&o, argc, argv);
 	if (ex < 0)
 		return EX_OK; /* --help */
@@ -1076,7 +1148,7 @@ int main(int argc, char **argv)
 		return usage(NULL);
 	if (!o.nargs)
 		return usage("no command");
-	if (!known(&o))
+	if (!o.ext && !known(&o))
 		return usage("unknown command or wrong number of arguments");
 	if (o.password &&
 	    !(is(&o, "user", "add", 1, 1) || is(&o, "user", "passwd", 1, 1)))
@@ -1090,7 +1162,7 @@ int main(int argc, char **argv)
 		msg("cannot open store '%s': %s", uri, err_str(err));
 		return EX_STORE;
 	}
-	ex = run(st, &o);
+	ex = o.ext ? o.ext->run(st, o.ext_argc, o.ext_argv) : run(st, &o);
 	if (fflush(stdout)) {
 		msg("write error: %s", err_str(errno));
 		if (!ex)

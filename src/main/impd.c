@@ -16,6 +16,9 @@
 #include "base/util.h"
 #include "conf/conf.h"
 #include "event/evt.h"
+#include "http/http.h"
+#include "im/im.h"
+#include "im/im_http.h"
 #include "presence/presence.h"
 #include "presence/regevent.h"
 #include "proxy/auth.h"
@@ -45,6 +48,8 @@ struct impd {
 	struct evt *evt;
 	struct pres *pres;
 	struct regevent *regev;
+	struct im *im;
+	struct http *http;
 	int sigfd;
 	struct log_rl bad_rl;
 };
@@ -61,6 +66,7 @@ static void usage(FILE *f)
 	        "  --tls-key FILE       TLS private key (PEM)\n"
 	        "  --tls-ca FILE        CA bundle to verify peers\n"
 	        "  --log-level LEVEL    err|warn|notice|info|debug\n"
+	        "  --http ADDR:PORT     HTTP listener (message history API)\n"
 	        "  --set KEY=VALUE      any configuration key\n"
 	        "  --check-config       validate the configuration and exit\n"
 	        "  --dump-config        print the effective configuration\n"
@@ -76,7 +82,7 @@ static const struct {
     {"--listen", "listen"},       {"--domain", "domain"},
     {"--store", "store"},         {"--tls-cert", "tls.cert"},
     {"--tls-key", "tls.key"},     {"--tls-ca", "tls.ca"},
-    {"--log-level", "log_level"},
+    {"--log-level", "log_level"}, {"--http", "http.listen"},
 };
 
 enum mode { MODE_RUN, MODE_CHECK, MODE_DUMP };
@@ -370,6 +376,63 @@ static enum pres_handling handling(const char *name)
 
 /* Events framework, presence and reg packages, and their place in the
  * proxy's request path. */
+static bool has_tcp_listener(const struct conf *cf)
+{
+	for (uint32_t i = 0; i < cf->n_listen; i++)
+		if (!strncmp(cf->listen[i].spec, "tcp:", 4))
+			return true;
+	return false;
+}
+
+static int setup_im(struct impd *d)
+{
+	const struct conf *cf = &d->cf;
+	struct im_conf ic = {
+	    .max_body = cf->im_max_body,
+	    .store_offline = cf->im_store_offline,
+	    .quota_msgs = cf->im_quota_msgs,
+	    .quota_bytes = (uint64_t)cf->im_quota_kb * 1024,
+	    .max_age_s = cf->im_max_age_h * 3600,
+	    .retry_s = cf->im_retry_s,
+	    .archive_domains = cf->im_archive_domains,
+	    .archive_days = cf->im_archive_days,
+	    .exploder = cf->im_exploder,
+	    .max_group = cf->im_max_group,
+	    .stream_ok = has_tcp_listener(cf),
+	    .udp_mtu = cf->udp_mtu,
+	    .poll_ms = cf->pres_rules_poll_ms,
+	    .server_name = cf->server_name,
+	};
+	struct http_conf hc = {
+	    .listen = cf->http_listen,
+	    .admins = cf->http_admins,
+	    .max_body = cf->http_max_body,
+	    .nonce_ttl_s = cf->nonce_ttl_s,
+	    .server_name = cf->server_name,
+	};
+	int err;
+
+	err = im_alloc(&d->im, &ic, d->px, d->loc, d->dom, d->store, d->evt,
+	               loop_tmrl(d->loop));
+	if (err) {
+		log_err(NULL, "cannot start the IM service: %s", err_str(err));
+		return err;
+	}
+	err = proxy_local_register(d->px, "MESSAGE", PROXY_LOCAL_AOR,
+	                           im_handle_message, d->im);
+	if (err || !cf->http_listen[0])
+		return err;
+	err = http_alloc(&d->http, &hc, d->loop, d->store);
+	if (!err)
+		err = im_http_attach(d->http, d->store);
+	if (err)
+		log_err(NULL, "cannot start HTTP on %s: %s", cf->http_listen,
+		        err_str(err));
+	else
+		log_notice(NULL, "HTTP on %s", cf->http_listen);
+	return err;
+}
+
 static int setup_services(struct impd *d)
 {
 	const struct conf *cf = &d->cf;
@@ -421,6 +484,9 @@ static int setup_services(struct impd *d)
 	if (!err)
 		err = proxy_local_register(d->px, "PUBLISH", PROXY_LOCAL_AOR,
 		                           pres_handle_publish, d->pres);
+	if (err)
+		return err;
+	err = setup_im(d);
 	if (err)
 		return err;
 	proxy_set_allow_events(d->px, evt_allow_events(d->evt));
@@ -545,6 +611,8 @@ static int impd_start(struct impd *d)
 
 static void impd_stop(struct impd *d)
 {
+	d->http = mem_deref(d->http);
+	d->im = mem_deref(d->im);
 	d->px = mem_deref(d->px);
 	d->regev = mem_deref(d->regev);
 	d->pres = mem_deref(d->pres);

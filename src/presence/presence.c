@@ -16,6 +16,7 @@
 #include "../event/evt.h"
 #include "../proxy/location.h"
 #include "../sip/msg.h"
+#include "../store/docwatch.h"
 #include "../store/store.h"
 #include "presence_int.h"
 #include "rules.h"
@@ -40,11 +41,6 @@ struct pbody {
 	struct le le;
 	char key[34]; /* "self", "polite" or a permission key */
 	struct buf *mb;
-};
-
-/* A look at the changed documents, in flight. */
-struct pres_poll {
-	struct pres *p; /* borrowed; NULL once pres is gone */
 };
 
 static const char *handling_name(enum pres_handling h)
@@ -844,102 +840,9 @@ static int doc_apply(struct pres *p, const struct store_doc *d, bool startup)
 	return 0;
 }
 
-struct doc_load {
-	struct pres *p;
-	int err;
-};
-
-static void doc_load_h(const struct store_doc *d, void *arg)
+static int doc_h(const struct store_doc *d, bool startup, void *arg)
 {
-	struct doc_load *c = arg;
-
-	if (!c->err)
-		c->err = doc_apply(c->p, d, true);
-}
-
-static void poll_start(struct pres *p);
-
-static void poll_tmr_h(void *arg)
-{
-	poll_start(arg);
-}
-
-static void poll_schedule(struct pres *p)
-{
-	if (p->cf.rules_poll_ms && !p->poll)
-		tmr_start(&p->poll_tmr, p->tl, p->cf.rules_poll_ms, poll_tmr_h,
-		          p);
-}
-
-static void poll_destroy(void *data)
-{
-	struct pres_poll *pl = data;
-
-	if (pl->p && pl->p->poll == pl)
-		pl->p->poll = NULL;
-}
-
-static void poll_done(int err, const struct store_doc *docs, uint32_t n,
-                      void *arg)
-{
-	struct pres_poll *pl = arg;
-	struct pres *p = pl->p;
-	bool more;
-
-	if (!p)
-		return;
-	pl->p = NULL;
-	p->poll = NULL;
-	if (err) {
-		log_warn(NULL, "looking for changed rules: %s", err_str(err));
-		poll_schedule(p);
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		err = doc_apply(p, &docs[i], false);
-		if (err) {
-			/* out of memory: this one again next time */
-			log_warn(NULL, "applying %s of %s: %s", docs[i].auid,
-			         docs[i].owner, err_str(err));
-			break;
-		}
-		if (docs[i].seq > p->doc_seq)
-			p->doc_seq = docs[i].seq;
-	}
-	more = (!err && n >= PRES_POLL_MAX) || p->poll_again;
-	p->poll_again = false;
-	if (more && !err)
-		poll_start(p);
-	else
-		poll_schedule(p);
-}
-
-static void poll_start(struct pres *p)
-{
-	struct pres_poll *pl;
-	int err;
-
-	if (p->poll) {
-		p->poll_again = true;
-		return;
-	}
-	tmr_cancel(&p->poll_tmr);
-	pl = mem_zalloc(sizeof(*pl), poll_destroy);
-	if (!pl) {
-		poll_schedule(p);
-		return;
-	}
-	pl->p = p;
-	p->poll = pl;
-	err = store_doc_changes_async(p->st, p->doc_seq, PRES_POLL_MAX,
-	                              poll_done, pl);
-	if (err) {
-		log_warn(NULL, "looking for changed rules: %s", err_str(err));
-		pl->p = NULL;
-		p->poll = NULL;
-		poll_schedule(p);
-	}
-	mem_deref(pl);
+	return doc_apply(arg, d, startup);
 }
 
 void pres_rules_changed(struct pres *p, const char *aor)
@@ -950,7 +853,7 @@ void pres_rules_changed(struct pres *p, const char *aor)
 		return;
 	if (pe)
 		pent_reeval(pe);
-	poll_start(p); /* and read the new document */
+	docwatch_poll(p->docs); /* and read the new document */
 }
 
 /* --- registrations --- */
@@ -973,11 +876,7 @@ static void pres_destroy(void *data)
 {
 	struct pres *p = data;
 
-	tmr_cancel(&p->poll_tmr);
-	if (p->poll) {
-		p->poll->p = NULL;
-		p->poll = NULL;
-	}
+	p->docs = mem_deref(p->docs);
 	pres_pub_detach(p);
 	if (p->pents) {
 		HASH_FOREACH(p->pents, i, le)
@@ -1047,8 +946,9 @@ int pres_alloc(struct pres **pp, const struct pres_conf *cf, struct evt *e,
 	    .body = pkg_body,
 	    .ended = pkg_ended,
 	};
+	static const char *const auids[] = {PRES_RULES_AUID, PRES_SETTINGS_AUID,
+	                                    NULL};
 	struct evt_pkg pkg = pkg0;
-	struct doc_load dl;
 	struct pres *p;
 	int err;
 
@@ -1069,7 +969,6 @@ int pres_alloc(struct pres **pp, const struct pres_conf *cf, struct evt *e,
 	p->st = mem_ref(st);
 	p->tl = mem_ref(tl);
 	list_init(&p->reqs);
-	tmr_init(&p->poll_tmr);
 	err = trusted_parse(p, cf->trusted);
 	if (err)
 		goto out;
@@ -1078,21 +977,9 @@ int pres_alloc(struct pres **pp, const struct pres_conf *cf, struct evt *e,
 	if (err)
 		goto out;
 
-	/* documents first (their sequence before them: a change made
-	 * meanwhile is read again, which is harmless) */
-	err = store_doc_seq(st, &p->doc_seq);
-	if (err)
-		goto out;
-	dl.p = p;
-	dl.err = 0;
-	err = store_doc_list(st, PRES_RULES_AUID, NULL, doc_load_h, &dl);
-	if (!err)
-		err = dl.err;
-	if (!err)
-		err = store_doc_list(st, PRES_SETTINGS_AUID, NULL, doc_load_h,
-		                     &dl);
-	if (!err)
-		err = dl.err;
+	/* documents first, then they are followed by polling */
+	err = docwatch_alloc(&p->docs, st, tl, cf->rules_poll_ms, auids, doc_h,
+	                     p);
 	if (!err)
 		err = pres_pub_load(p);
 	if (err)
@@ -1105,7 +992,6 @@ int pres_alloc(struct pres **pp, const struct pres_conf *cf, struct evt *e,
 		err = loc_watch(loc, loc_changed, p);
 	if (err)
 		goto out;
-	poll_schedule(p);
 	log_info(NULL, "presence: %u presentit%s, %u publication(s)",
 	         (unsigned)hash_count(p->pents),
 	         hash_count(p->pents) == 1 ? "y" : "ies", p->npubs);

@@ -20,7 +20,6 @@ enum {
 	PRES_AOR_MAX = 256,    /* "user@domain" */
 	PRES_ETAG_LEN = 20,    /* entity tags impd gives out */
 	PRES_BODY_CACHE = 32,  /* printed bodies kept per presentity */
-	PRES_POLL_MAX = 64,    /* document changes asked for at once */
 	PRES_TRUSTED_MAX = 32, /* entries of cf->trusted */
 };
 
@@ -39,19 +38,16 @@ struct pres {
 	char *trusted_s;                 /* mem copy of cf.trusted */
 	char *trusted[PRES_TRUSTED_MAX]; /* normalised entries (mem) */
 	uint32_t n_trusted;
-	struct evt *evt;        /* borrowed: see pres_alloc */
-	struct loc *loc;        /* borrowed */
-	struct store *st;       /* reference */
-	struct tmrl *tl;        /* reference */
-	struct hash *pents;     /* struct pent by aor */
-	struct list reqs;       /* struct pubreq waiting for the store */
-	struct tmr poll_tmr;    /* next look at changed documents */
-	struct pres_poll *poll; /* the look in flight, or NULL */
-	bool poll_again;        /* look again when it comes back */
-	uint64_t doc_seq;       /* highest document sequence applied */
-	uint64_t last_ms;       /* last updated_ms given out */
-	uint32_t npubs;         /* live publications */
-	uint32_t notifies;      /* composition changes notified */
+	struct evt *evt;       /* borrowed: see pres_alloc */
+	struct loc *loc;       /* borrowed */
+	struct store *st;      /* reference */
+	struct tmrl *tl;       /* reference */
+	struct hash *pents;    /* struct pent by aor */
+	struct list reqs;      /* struct pubreq waiting for the store */
+	struct docwatch *docs; /* rules and settings documents */
+	uint64_t last_ms;      /* last updated_ms given out */
+	uint32_t npubs;        /* live publications */
+	uint32_t notifies;     /* composition changes notified */
 	struct pres_istats is;
 };
 

@@ -1,5 +1,5 @@
 /* presence/rules.c - authorization rules: common policy (RFC 4745 6, 7,
- * 10) with the presence rules of RFC 5025 3 */
+ * 10) with the presence rules of RFC 5025 3 and impd's IM actions */
 #include "rules.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 
 #define PR_NS PRES_RULES_NS
 #define CP_NS PRES_CP_NS
+#define IM_NS IM_RULES_NS
 
 enum {
 	WATCHER_MAX = 1024, /* longer watcher URIs match no identity */
@@ -73,6 +74,7 @@ struct rule {
 	bool never;    /* a condition impd does not understand */
 	bool handling; /* it has a <sub-handling> action */
 	struct pres_perm perm;
+	struct pres_im_perm im; /* its IM actions (has_*: present) */
 };
 
 struct pres_rules {
@@ -798,6 +800,76 @@ static int parse_conditions(struct pctx *pc, const xmlNode *n, struct rule *ru)
 	return 0;
 }
 
+/* The IM actions: a name and its value in the combining order. */
+struct im_val {
+	const char *name;
+	int v;
+};
+
+static const struct im_val im_handlings[] = {
+    {"block", PRES_IM_BLOCK},
+    {"discard", PRES_IM_DISCARD},
+    {"allow", PRES_IM_ALLOW},
+};
+static const struct im_val im_receptions[] = {
+    {"reject", PRES_IM_REJECT},
+    {"store", PRES_IM_STORE},
+    {"deliver", PRES_IM_DELIVER},
+};
+
+static const struct im_val *im_val_find(const struct im_val *tab, size_t n,
+                                        const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (!strcmp(tab[i].name, name))
+			return &tab[i];
+	return NULL;
+}
+
+/* <im:im-handling> or <im:reception>; other elements of the IM
+ * namespace are actions impd does not know: ignored (RFC 4745 10). */
+static int parse_im_action(struct pctx *pc, const xmlNode *e,
+                           struct pres_im_perm *im)
+{
+	const struct im_val *tab, *iv;
+	const char *list;
+	bool *has;
+	size_t ntab;
+	char *v = NULL;
+	int err;
+
+	if (is_el(e, IM_NS, "im-handling")) {
+		tab = im_handlings;
+		ntab = ARRAY_SIZE(im_handlings);
+		list = "block, discard, allow";
+		has = &im->has_handling;
+	} else if (is_el(e, IM_NS, "reception")) {
+		tab = im_receptions;
+		ntab = ARRAY_SIZE(im_receptions);
+		list = "reject, store, deliver";
+		has = &im->has_reception;
+	} else {
+		return 0;
+	}
+	if (*has)
+		return fail(pc, e, "a second <%s>", nm(e));
+	err = text_dup(pc, e, &v);
+	if (err)
+		return err;
+	iv = im_val_find(tab, ntab, v);
+	if (!iv) {
+		err = fail(pc, e, "%s '%s' is not one of %s", nm(e), v, list);
+	} else {
+		*has = true;
+		if (tab == im_handlings)
+			im->handling = (enum pres_im_handling)iv->v;
+		else
+			im->reception = (enum pres_im_reception)iv->v;
+	}
+	mem_deref(v);
+	return err;
+}
+
 static int parse_actions(struct pctx *pc, const xmlNode *n, struct rule *ru)
 {
 	static const struct {
@@ -818,6 +890,12 @@ static int parse_actions(struct pctx *pc, const xmlNode *n, struct rule *ru)
 		char *v = NULL;
 		size_t i;
 
+		if (in_ns(e, IM_NS)) {
+			err = parse_im_action(pc, e, &ru->im);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!is_el(e, PR_NS, "sub-handling"))
 			continue; /* other actions are not ours */
 		if (seen)
@@ -1434,6 +1512,76 @@ bool pres_rules_eval(const struct pres_rules *r, const struct pres_watcher *w,
 	return matched;
 }
 
+static void im_perm_init(struct pres_im_perm *p)
+{
+	p->handling = PRES_IM_BLOCK;
+	p->reception = PRES_IM_REJECT;
+	p->has_handling = false;
+	p->has_reception = false;
+}
+
+bool pres_rules_eval_im(const struct pres_rules *r,
+                        const struct pres_watcher *sender, uint64_t now_s,
+                        struct pres_im_perm *perm)
+{
+	struct wctx wc;
+	int64_t now = now_s > INT64_MAX ? INT64_MAX : (int64_t)now_s;
+
+	if (!perm)
+		return false;
+	im_perm_init(perm);
+	if (!r || !sender)
+		return false;
+	wc.ok = sender->authenticated &&
+	        uri_canon(sender->uri, wc.id, sizeof(wc.id), wc.dom,
+	                  sizeof(wc.dom));
+	if (!wc.ok) {
+		wc.id[0] = '\0';
+		wc.dom[0] = '\0';
+	}
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct rule *ru = &r->rules[i];
+		const struct pres_im_perm *im = &ru->im;
+
+		if (!(im->has_handling || im->has_reception) ||
+		    !rule_match(ru, &wc, NULL, now))
+			continue;
+		if (im->has_handling &&
+		    (!perm->has_handling || im->handling > perm->handling)) {
+			perm->handling = im->handling;
+			perm->has_handling = true;
+		}
+		if (im->has_reception &&
+		    (!perm->has_reception || im->reception > perm->reception)) {
+			perm->reception = im->reception;
+			perm->has_reception = true;
+		}
+	}
+	return perm->has_handling || perm->has_reception;
+}
+
+void pres_rules_info(const struct pres_rules *r, pres_rule_info_h *h, void *arg)
+{
+	if (!r || !h)
+		return;
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct rule *ru = &r->rules[i];
+		const struct cond *c = ru->nconds == 1 ? &ru->conds[0] : NULL;
+		struct pres_rule_info ri;
+
+		memset(&ri, 0, sizeof(ri));
+		ri.id = ru->id;
+		ri.nconds = ru->nconds;
+		if (c && c->kind == COND_IDENTITY && c->nones == 1 && !c->nmany)
+			ri.one = c->ones[0];
+		ri.never = ru->never;
+		ri.has_sub_handling = ru->handling;
+		ri.sub_handling = ru->perm.sub_handling;
+		ri.im = ru->im;
+		h(&ri, arg);
+	}
+}
+
 uint64_t pres_rules_next_change(const struct pres_rules *r, uint64_t now_s)
 {
 	int64_t now = now_s > INT64_MAX ? INT64_MAX : (int64_t)now_s;
@@ -1465,7 +1613,7 @@ uint64_t pres_rules_next_change(const struct pres_rules *r, uint64_t now_s)
 	return (uint64_t)best;
 }
 
-/* ---- building (pres_rules_with) ---- */
+/* ---- building (pres_rules_with, pres_rules_with_im) ---- */
 
 static xmlNsPtr ns_get(xmlNodePtr root, const char *href, const char *pfx)
 {
@@ -1543,23 +1691,66 @@ fail:
 	return NULL;
 }
 
-int pres_rules_with(struct buf **mbp, const char *base, size_t base_len,
-                    const char *rule_id, const char *watcher_uri,
-                    enum pres_handling h)
+/* What goes into one new rule (pres_rules_with or pres_rules_with_im). */
+struct rule_spec {
+	const char *id;
+	const char *uri; /* identity one id, or NULL (IM: everyone) */
+	bool im;
+	enum pres_handling h;  /* presence */
+	const char *handling;  /* IM, or NULL */
+	const char *reception; /* IM, or NULL */
+};
+
+/* <rule id><conditions>[<identity><one id/>]</conditions><actions>
+ * with the IM actions. NULL when libxml2 runs out of memory. */
+static xmlNodePtr im_rule_build(xmlDocPtr doc, xmlNsPtr cp, xmlNsPtr im,
+                                const struct rule_spec *rs)
+{
+	xmlNodePtr rule, c, id, one, act;
+
+	rule = xmlNewDocNode(doc, cp, BAD_CAST "rule", NULL);
+	if (!rule)
+		return NULL;
+	if (!xmlNewProp(rule, BAD_CAST "id", BAD_CAST rs->id))
+		goto fail;
+	c = xmlNewChild(rule, cp, BAD_CAST "conditions", NULL);
+	if (!c)
+		goto fail;
+	if (rs->uri) {
+		id = xmlNewChild(c, cp, BAD_CAST "identity", NULL);
+		one = id ? xmlNewChild(id, cp, BAD_CAST "one", NULL) : NULL;
+		if (!one || !xmlNewProp(one, BAD_CAST "id", BAD_CAST rs->uri))
+			goto fail;
+	}
+	act = xmlNewChild(rule, cp, BAD_CAST "actions", NULL);
+	if (!act)
+		goto fail;
+	if (rs->handling && !xmlNewTextChild(act, im, BAD_CAST "im-handling",
+	                                     BAD_CAST rs->handling))
+		goto fail;
+	if (rs->reception && !xmlNewTextChild(act, im, BAD_CAST "reception",
+	                                      BAD_CAST rs->reception))
+		goto fail;
+	return rule;
+fail:
+	xmlFreeNode(rule);
+	return NULL;
+}
+
+/* base (or a new <ruleset>) with the rule of rs appended, or replacing
+ * the rule with the same id, printed into *mbp. */
+static int doc_with_rule(struct buf **mbp, const char *base, size_t base_len,
+                         const struct rule_spec *rs)
 {
 	struct pctx pc = {NULL, 0};
 	struct pres_rules *chk = NULL;
-	char canon[WATCHER_MAX], dom[DOMAIN_MAX];
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, rule, old = NULL, next;
-	xmlNsPtr cp, pr;
+	xmlNsPtr cp, xns;
 	xmlChar *out = NULL;
 	struct buf *mb = NULL;
 	int size = 0, err;
 
-	if (!mbp || !ncname(rule_id) || !handling_name(h) ||
-	    !uri_canon(watcher_uri, canon, sizeof(canon), dom, sizeof(dom)))
-		return EINVAL;
 	if (base) {
 		/* the base must be a valid ruleset itself */
 		err = pres_rules_parse(&chk, base, base_len, NULL, 0);
@@ -1583,8 +1774,10 @@ int pres_rules_with(struct buf **mbp, const char *base, size_t base_len,
 	cp = ns_get(root, CP_NS, "cp");
 	if (cp && !root->ns)
 		xmlSetNs(root, cp);
-	pr = cp ? ns_get(root, PR_NS, "pr") : NULL;
-	if (!pr) {
+	xns = cp ? (rs->im ? ns_get(root, IM_NS, "im")
+	                   : ns_get(root, PR_NS, "pr"))
+	         : NULL;
+	if (!xns) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -1595,11 +1788,12 @@ int pres_rules_with(struct buf **mbp, const char *base, size_t base_len,
 		if (!is_el(e, CP_NS, "rule"))
 			continue;
 		v = xmlGetNoNsProp(e, BAD_CAST "id");
-		if (v && !strcmp((const char *)v, rule_id))
+		if (v && !strcmp((const char *)v, rs->id))
 			old = e;
 		xmlFree(v);
 	}
-	rule = rule_build(doc, cp, pr, rule_id, watcher_uri, h);
+	rule = rs->im ? im_rule_build(doc, cp, xns, rs)
+	              : rule_build(doc, cp, xns, rs->id, rs->uri, rs->h);
 	if (!rule) {
 		err = ENOMEM;
 		goto out;
@@ -1625,6 +1819,41 @@ out:
 	xmlFree(out);
 	xmlFreeDoc(doc);
 	return err;
+}
+
+int pres_rules_with(struct buf **mbp, const char *base, size_t base_len,
+                    const char *rule_id, const char *watcher_uri,
+                    enum pres_handling h)
+{
+	const struct rule_spec rs = {rule_id, watcher_uri, false,
+	                             h,       NULL,        NULL};
+	char canon[WATCHER_MAX], dom[DOMAIN_MAX];
+
+	if (!mbp || !ncname(rule_id) || !handling_name(h) ||
+	    !uri_canon(watcher_uri, canon, sizeof(canon), dom, sizeof(dom)))
+		return EINVAL;
+	return doc_with_rule(mbp, base, base_len, &rs);
+}
+
+int pres_rules_with_im(struct buf **mbp, const char *base, size_t base_len,
+                       const char *rule_id, const char *sender_uri,
+                       const char *handling, const char *reception)
+{
+	const struct rule_spec rs = {rule_id,    sender_uri, true,
+	                             PRES_BLOCK, handling,   reception};
+	char canon[WATCHER_MAX], dom[DOMAIN_MAX];
+
+	if (!mbp || !ncname(rule_id) || (!handling && !reception))
+		return EINVAL;
+	if (sender_uri &&
+	    !uri_canon(sender_uri, canon, sizeof(canon), dom, sizeof(dom)))
+		return EINVAL;
+	if ((handling &&
+	     !im_val_find(im_handlings, ARRAY_SIZE(im_handlings), handling)) ||
+	    (reception &&
+	     !im_val_find(im_receptions, ARRAY_SIZE(im_receptions), reception)))
+		return EINVAL;
+	return doc_with_rule(mbp, base, base_len, &rs);
 }
 
 int pres_rules_watcher_id(char *id, size_t size, const char *watcher_uri)

@@ -371,7 +371,8 @@ static void user_lookup(struct pxreq *r)
 	}
 }
 
-static void route_on(struct pxreq *r)
+/* The target set and forwarding (16.5-16.6). */
+static void route_targets(struct pxreq *r)
 {
 	struct proxy *p = r->p;
 	const struct sip_msg *msg = r->msg;
@@ -380,14 +381,13 @@ static void route_on(struct pxreq *r)
 	bool unbound;
 	int err;
 
-	/* Services for local AoRs (presence, IM) */
+	/* RFC 3325: the identity impd asserted, toward its own users'
+	 * devices only (the trust domain ends there) */
 	if (!r->rc.first && pl_isset(&r->rc.uri.user) &&
 	    proxy_host_is_local(p, &r->rc.uri)) {
-		const struct localh *lh =
-		    localh_find(p, &msg->met, PROXY_LOCAL_AOR);
-
-		if (lh && service(r, lh))
-			return;
+		if (!r->pai[0] && r->ident[0])
+			snprintf(r->pai, sizeof(r->pai), "sip:%s", r->ident);
+		r->rc.pai = r->pai[0] ? r->pai : NULL;
 	}
 
 	err = proxy_branch_hash(r->hash, p, msg, &msg->via);
@@ -410,6 +410,22 @@ static void route_on(struct pxreq *r)
 	log_debug(&r->lctx, "%.*s %.*s: %zu target(s)", PL_PRINT(&msg->met),
 	          PL_PRINT(&r->rc.ruri), list_count(&r->targets));
 	proxy_fork_start(r);
+}
+
+static void route_on(struct pxreq *r)
+{
+	const struct sip_msg *msg = r->msg;
+
+	/* Services for local AoRs (presence, IM) */
+	if (!r->rc.first && pl_isset(&r->rc.uri.user) &&
+	    proxy_host_is_local(r->p, &r->rc.uri)) {
+		const struct localh *lh =
+		    localh_find(r->p, &msg->met, PROXY_LOCAL_AOR);
+
+		if (lh && service(r, lh))
+			return;
+	}
+	route_targets(r);
 }
 
 static void auth_done(enum auth_result res, const char *user,
@@ -667,6 +683,86 @@ static void ack_recv(struct proxy *p, struct sip_msg *msg)
 out:
 	list_flush(&tl);
 	mem_deref(mb);
+}
+
+int proxy_relay(struct proxy *p, struct sip_stsx *st, const char *ident,
+                proxy_final_h *final_h, void *arg)
+{
+	struct sip_msg *msg = st ? sip_stsx_req(st) : NULL;
+	struct pxreq *r;
+	int err;
+
+	if (!p || !msg)
+		return EINVAL;
+	err = proxy_pxreq_alloc(&r, p, mem_ref(st), msg);
+	if (err) {
+		mem_deref(st);
+		return err;
+	}
+	list_append(&p->reqs, &r->le, r);
+	r->final_h = final_h;
+	r->final_arg = mem_ref(arg);
+	if (ident)
+		snprintf(r->ident, sizeof(r->ident), "%s", ident);
+	mem_ref(r);
+	if (proxy_route_pre(&r->rc, p, msg))
+		finish(r, 400, "Bad Route header", NULL);
+	else
+		route_targets(r);
+	mem_deref(r);
+	return 0;
+}
+
+int proxy_originate(struct proxy *p, const char *req, size_t len,
+                    const char *pai, proxy_final_h *final_h, void *arg)
+{
+	const char *eol = req ? memchr(req, '\n', len) : NULL;
+	struct sip_msg *msg = NULL;
+	struct parse_err pe;
+	struct pxreq *r;
+	struct buf *b;
+	char branch[48];
+	int err;
+
+	if (!p || !eol || !final_h)
+		return EINVAL;
+	/* A Via of our own so the request decodes like a received one;
+	 * proxy_req_encode leaves it out (rc.originated). */
+	sip_tsxl_branch(p->tl, branch, sizeof(branch));
+	err = buf_alloc(&b, len + 96);
+	if (err)
+		return err;
+	err = buf_write(b, req, (size_t)(eol - req) + 1);
+	if (!err)
+		err = buf_printf(
+		    b, "Via: SIP/2.0/UDP impd.invalid;branch=%s\r\n", branch);
+	if (!err)
+		err = buf_write(b, eol + 1, len - (size_t)(eol + 1 - req));
+	if (!err) {
+		b->pos = 0;
+		err = sip_msg_decode(&msg, b, false, &pe);
+	}
+	mem_deref(b);
+	if (err)
+		return err == ENOMEM ? ENOMEM : EBADMSG;
+	err = proxy_pxreq_alloc(&r, p, NULL, msg);
+	mem_deref(msg);
+	if (err)
+		return err;
+	list_append(&p->reqs, &r->le, r);
+	r->final_h = final_h;
+	r->final_arg = mem_ref(arg);
+	if (pai)
+		snprintf(r->pai, sizeof(r->pai), "%s", pai);
+	mem_ref(r);
+	if (proxy_route_pre(&r->rc, p, r->msg)) {
+		finish(r, 400, "Bad Route header", NULL);
+	} else {
+		r->rc.originated = true;
+		route_targets(r);
+	}
+	mem_deref(r);
+	return 0;
 }
 
 void proxy_recv(struct sip_msg *msg, void *arg)

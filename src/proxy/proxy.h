@@ -72,4 +72,39 @@ void proxy_set_lenient(struct proxy *p, bool lenient);
 struct store;
 int proxy_set_store(struct proxy *p, struct store *st);
 
+/* Relaying with a say in the outcome (the IM service: store a MESSAGE
+ * when no device takes it). proxy_relay routes st's request the normal
+ * way (target set from the location service, GRUU, forking; no local
+ * service is offered it again). Whenever a final response is about to go
+ * upstream, final_h(scode, resp, arg) runs first: resp is the best
+ * branch response or NULL when impd made the answer itself (404, 480 for
+ * no binding, 408, 500). For a 2xx the return value is ignored and the
+ * 2xx goes upstream. For other codes, true means "the service answers
+ * st itself" (it must hold its own reference to st): nothing is sent.
+ * ident: the authenticated sender ("user@domain") or NULL; it becomes the
+ * P-Asserted-Identity toward registered contacts of local users.
+ * proxy_relay takes its own reference to st. ENOMEM, EINVAL. */
+struct sip_msg;
+typedef bool proxy_final_h(uint16_t scode, const struct sip_msg *resp,
+                           void *arg);
+int proxy_relay(struct proxy *p, struct sip_stsx *st, const char *ident,
+                proxy_final_h *final_h, void *arg);
+
+/* A request impd itself sends (deferred delivery, group fan-out, IMDN):
+ * req is the complete request without Via (Request-URI, From with tag,
+ * To, Call-ID, CSeq, Max-Forwards, Content-Type/Length and body; impd
+ * adds its Via). It is routed like a received request to its
+ * Request-URI: every registered contact of a local AoR (parallel, first
+ * 2xx wins), one device for a GRUU, the host of a foreign URI. final_h
+ * runs exactly once with the final outcome (resp NULL for a local
+ * answer such as 480 when nothing is registered, 408 on timeout); its
+ * return value is ignored. pai: the P-Asserted-Identity URI to send to
+ * local contacts, or NULL. Not before the loop runs. ENOMEM, EBADMSG. */
+int proxy_originate(struct proxy *p, const char *req, size_t len,
+                    const char *pai, proxy_final_h *final_h, void *arg);
+
+/* A log context (Call-ID, peer, branch) for msg; services use it too. */
+struct log_ctx;
+void proxy_log_ctx(struct log_ctx *lctx, const struct sip_msg *msg);
+
 #endif

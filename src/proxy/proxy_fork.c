@@ -38,6 +38,7 @@ static void pxreq_destructor(void *data)
 	if (r->st)
 		sip_stsx_release(r->st);
 	mem_deref(r->msg);
+	mem_deref(r->final_arg);
 }
 
 static struct tmrl *tmrl_of(const struct pxreq *r)
@@ -98,8 +99,10 @@ int proxy_pxreq_alloc(struct pxreq **rp, struct proxy *p, struct sip_stsx *st,
 	tmr_init(&r->tmr_serial);
 	tmr_init(&r->tmr_linger);
 	proxy_log_ctx(&r->lctx, msg);
-	r->st = st; /* the caller's reference moves in */
-	sip_stsx_set_termh(st, st_term_h, r);
+	r->st = st; /* the caller's reference moves in (NULL: impd's own
+	               request, proxy_originate) */
+	if (st)
+		sip_stsx_set_termh(st, st_term_h, r);
 	*rp = r;
 	return 0;
 }
@@ -138,6 +141,24 @@ struct pxreq *proxy_pxreq_find(const struct proxy *p, const struct sip_stsx *st)
 	return NULL;
 }
 
+bool proxy_pxreq_final_hook(struct pxreq *r, uint16_t scode,
+                            const struct sip_msg *resp)
+{
+	bool taken;
+
+	if (!r->final_h || r->final_called || scode < 200)
+		return !r->st;
+	r->final_called = true;
+	taken = r->final_h(scode, resp, r->final_arg);
+	if (!r->st)
+		return true; /* impd's own request: nobody upstream */
+	if (taken && scode >= 300) {
+		log_debug(&r->lctx, "final %u taken by the service", scode);
+		return true;
+	}
+	return false;
+}
+
 /* A locally generated response (with our Server header). */
 void proxy_pxreq_reply(struct pxreq *r, uint16_t scode, const char *reason,
                        const char *hdrs)
@@ -147,6 +168,12 @@ void proxy_pxreq_reply(struct pxreq *r, uint16_t scode, const char *reason,
 
 	if (r->final_sent)
 		return;
+	if ((scode >= 200 || !r->st) &&
+	    proxy_pxreq_final_hook(r, scode, NULL)) {
+		if (scode >= 200)
+			r->final_sent = true;
+		return;
+	}
 	if (scode >= 200 && sip_stsx_status(r->st) >= 200) {
 		r->final_sent = true;
 		return;
@@ -166,6 +193,8 @@ static void forward_resp(struct pxreq *r, const struct sip_msg *resp)
 	struct buf *mb;
 	int err;
 
+	if (!r->st)
+		return;
 	err = proxy_resp_encode(&mb, resp, resp->scode, NULL, NULL);
 	if (err) {
 		log_warn(&r->lctx, "cannot copy %u: %s", resp->scode,
@@ -270,12 +299,15 @@ static void on_2xx(struct branch *b, const struct sip_msg *resp)
 	if (!r->invite) {
 		if (r->final_sent)
 			return;
+		proxy_pxreq_final_hook(r, resp->scode, resp);
 		forward_resp(r, resp);
 		r->final_sent = true;
 		r->stop = true;
 		return;
 	}
 	/* 16.7 step 5: every 2xx of an INVITE goes upstream */
+	if (!r->final_sent)
+		proxy_pxreq_final_hook(r, resp->scode, resp);
 	forward_resp(r, resp);
 	r->final_sent = true;
 	if (!r->stop) {
@@ -455,6 +487,10 @@ static void send_final(struct pxreq *r, const struct branch *best,
 		return;
 	if (!best || !best->resp || best->scode != code) {
 		proxy_pxreq_reply(r, out, NULL, NULL);
+		return;
+	}
+	if (proxy_pxreq_final_hook(r, out, best->resp)) {
+		r->final_sent = true;
 		return;
 	}
 	err = proxy_resp_encode(

@@ -55,6 +55,9 @@ struct rctx {
 	uint32_t nroute;             /* Route values left */
 	bool to_us;                  /* a Route naming us was removed */
 	bool strict;                 /* Request-URI came from the last Route */
+	bool originated;             /* impd's own request: no Via to keep */
+	const char *pai; /* P-Asserted-Identity URI toward local contacts
+	                    (borrowed), or NULL */
 };
 
 /* One forwarding target (16.5). */
@@ -94,8 +97,12 @@ struct pxreq {
 	struct tmr tmr_serial; /* serial_ms: next q group */
 	struct tmr tmr_linger; /* keep forwarding 2xx retransmissions */
 	struct log_ctx lctx;
-	char hash[33];   /* loop-detection hash: our branch base */
-	char ident[256]; /* authenticated "user@domain", or "" */
+	char hash[33];          /* loop-detection hash: our branch base */
+	char ident[256];        /* authenticated "user@domain", or "" */
+	char pai[280];          /* "sip:user@domain" for rc.pai, or "" */
+	proxy_final_h *final_h; /* proxy_relay / proxy_originate */
+	void *final_arg;        /* referenced */
+	bool final_called;
 	uint32_t nbranch;
 	uint32_t group; /* current q group */
 	bool invite;
@@ -123,13 +130,16 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 int proxy_resp_encode(struct buf **mbp, const struct sip_msg *resp,
                       uint16_t scode, const char *reason,
                       const struct list *merge);
-void proxy_log_ctx(struct log_ctx *lctx, const struct sip_msg *msg);
 bool proxy_is_dialog_creating(const struct sip_msg *msg);
 
 /* proxy_fork.c */
 int proxy_pxreq_alloc(struct pxreq **rp, struct proxy *p, struct sip_stsx *st,
                       struct sip_msg *msg);
 void proxy_pxreq_end(struct pxreq *r);
+/* The final-response hook (proxy_relay, proxy_originate): true when the
+ * final is not to be sent upstream. */
+bool proxy_pxreq_final_hook(struct pxreq *r, uint16_t scode,
+                            const struct sip_msg *resp);
 void proxy_pxreq_abandon(struct pxreq *r);
 void proxy_pxreq_reply(struct pxreq *r, uint16_t scode, const char *reason,
                        const char *hdrs);

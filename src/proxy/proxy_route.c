@@ -480,6 +480,12 @@ static int rr_write(struct buf *mb, enum sip_transp tp, const struct sa *a)
  * when rr, the Route set (Path first; strict next hop rewritten, step 6),
  * Max-Forwards decremented; *dst is where it goes.
  */
+static bool is_identity_hdr(const struct sip_hdr *h)
+{
+	return !pl_strcasecmp(&h->name, "P-Asserted-Identity") ||
+	       !pl_strcasecmp(&h->name, "P-Preferred-Identity");
+}
+
 int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
                      const struct sip_msg *msg, const struct rctx *rc,
                      const struct target *t, const char *branch, bool rr)
@@ -574,6 +580,8 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 		case SIP_HDR_CONTENT_LENGTH:
 			continue;
 		case SIP_HDR_VIA:
+			if (rc->originated)
+				continue;
 			if (first_via) {
 				first_via = false;
 				err = sip_via_encode_rx(mb, msg, h);
@@ -581,10 +589,17 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 			}
 			break;
 		default:
+			/* RFC 3325 9.1: an asserted identity is only taken
+			 * from trusted hosts; impd has none yet, so it
+			 * asserts identities itself (rc->pai) */
+			if (is_identity_hdr(h))
+				continue;
 			break;
 		}
 		err = sip_hdr_encode(mb, h);
 	}
+	if (!err && rc->pai)
+		err = buf_printf(mb, "P-Asserted-Identity: <%s>\r\n", rc->pai);
 	if (!err)
 		err = buf_printf(mb, "Max-Forwards: %d\r\n",
 		                 msg->maxfwd < 0 ? 70 : msg->maxfwd - 1);

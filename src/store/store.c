@@ -37,6 +37,7 @@ static void op_destroy(void *data)
 	struct store_op *op = data;
 
 	store_docbuf_reset(&op->res);
+	store_rows_reset(&op->rows);
 	mem_deref(op->arg);
 }
 
@@ -66,8 +67,34 @@ static void op_call(struct store_op *op)
 	case STORE_OP_PUB_DELETE:
 	case STORE_OP_SUB_PUT:
 	case STORE_OP_SUB_DELETE:
+	case STORE_OP_MSG_TRIED:
+	case STORE_OP_ARCH_OUTCOME:
+	case STORE_OP_ARCH_EXPIRE:
 		if (op->h.done)
 			op->h.done(op->err, op->arg);
+		break;
+	case STORE_OP_MSG_DELETE: /* gone already: fine */
+		if (op->h.done)
+			op->h.done(op->err == ENOENT ? 0 : op->err, op->arg);
+		break;
+	case STORE_OP_MSG_PUT:
+		if (op->h.msg_put)
+			op->h.msg_put(op->err, op->err ? 0 : op->id, op->arg);
+		break;
+	case STORE_OP_MSG_LIST:
+	case STORE_OP_MSG_EXPIRE:
+		if (op->h.msgs)
+			op->h.msgs(op->err, op->err ? NULL : op->rows.v,
+			           op->err ? 0 : op->rows.n, op->arg);
+		break;
+	case STORE_OP_ARCH_PUT:
+		if (op->h.arch_put)
+			op->h.arch_put(op->err, op->err ? 0 : op->id, op->arg);
+		break;
+	case STORE_OP_ARCH_LIST:
+		if (op->h.archs)
+			op->h.archs(op->err, op->err ? NULL : op->rows.v,
+			            op->err ? 0 : op->rows.n, op->arg);
 		break;
 	}
 }
@@ -381,6 +408,40 @@ static void op_exec_inline(struct store *st, struct store_op *op)
 		break;
 	case STORE_OP_SUB_DELETE:
 		op->err = st->be->sub_delete(st, op->sub.id);
+		break;
+	case STORE_OP_MSG_PUT:
+		op->err = st->be->msg_put(st, &op->msg, op->max_msgs,
+		                          op->max_bytes, &op->id);
+		break;
+	case STORE_OP_MSG_LIST:
+		op->err =
+		    st->be->msg_list(st, op->msg.owner, op->since, op->max,
+		                     store_msgbuf_add, &op->rows);
+		op->err = store_msgbuf_finish(&op->rows, op->err);
+		break;
+	case STORE_OP_MSG_DELETE:
+		op->err = st->be->msg_delete(st, op->id);
+		break;
+	case STORE_OP_MSG_TRIED:
+		op->err = st->be->msg_tried(st, op->id);
+		break;
+	case STORE_OP_MSG_EXPIRE:
+		op->err = st->be->msg_expire(st, op->since, op->max, &op->rows);
+		op->err = store_msgbuf_finish(&op->rows, op->err);
+		break;
+	case STORE_OP_ARCH_PUT:
+		op->err = st->be->arch_put(st, &op->arch, &op->id);
+		break;
+	case STORE_OP_ARCH_OUTCOME:
+		op->err = st->be->arch_outcome(st, op->id, op->arch.outcome);
+		break;
+	case STORE_OP_ARCH_LIST:
+		op->err = st->be->arch_list(st, &op->query, store_archbuf_add,
+		                            &op->rows);
+		op->err = store_archbuf_finish(&op->rows, op->err);
+		break;
+	case STORE_OP_ARCH_EXPIRE:
+		op->err = st->be->arch_expire(st, op->arch.owner, op->since);
 		break;
 	}
 }
@@ -987,6 +1048,571 @@ int store_sub_list(struct store *st, store_sub_h *h, void *arg)
 	if (!st || !h)
 		return EINVAL;
 	return st->be->sub_list(st, h, arg);
+}
+
+/* ---- deferred messages and the message archive ---- */
+
+/* SQLite keeps signed 64-bit integers: larger values are stored as the
+ * largest, by both backends alike. */
+static uint64_t clamp63(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : v;
+}
+
+size_t store_msg_strsize(const struct store_msg *m)
+{
+	return str_size(m->owner) + str_size(m->sender) +
+	       str_size(m->sender_name) + str_size(m->recipient) +
+	       str_size(m->ctype) + str_size(m->imdn_id) + m->len + 1;
+}
+
+char *store_msg_pack(struct store_msg *dst, const struct store_msg *m,
+                     char *cur)
+{
+	*dst = *m;
+	dst->owner = str_pack(&cur, m->owner);
+	dst->sender = str_pack(&cur, m->sender);
+	dst->sender_name = str_pack(&cur, m->sender_name);
+	dst->recipient = str_pack(&cur, m->recipient);
+	dst->ctype = str_pack(&cur, m->ctype);
+	dst->imdn_id = str_pack(&cur, m->imdn_id);
+	/* last: the body may hold NULs, the fix-up walks by strlen */
+	dst->body = bytes_pack(&cur, m->body ? m->body : "", m->len);
+	return cur;
+}
+
+size_t store_arch_strsize(const struct store_arch *a)
+{
+	return str_size(a->owner) + str_size(a->peer) + str_size(a->sender) +
+	       str_size(a->recipients) + str_size(a->ctype) +
+	       str_size(a->outcome) + a->len + 1;
+}
+
+char *store_arch_pack(struct store_arch *dst, const struct store_arch *a,
+                      char *cur)
+{
+	*dst = *a;
+	dst->owner = str_pack(&cur, a->owner);
+	dst->peer = str_pack(&cur, a->peer);
+	dst->sender = str_pack(&cur, a->sender);
+	dst->recipients = str_pack(&cur, a->recipients);
+	dst->ctype = str_pack(&cur, a->ctype);
+	dst->outcome = str_pack(&cur, a->outcome);
+	dst->body = bytes_pack(&cur, a->body ? a->body : "", a->len);
+	return cur;
+}
+
+/* Room for one more row of esize bytes and need bytes of strings. */
+static int rows_room(struct store_rows *r, size_t esize, size_t need)
+{
+	size_t scap = r->scap ? r->scap : 4096;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? (size_t)r->cap * 2 : 16;
+		size_t *off;
+		void *v;
+
+		if (r->cap == UINT32_MAX)
+			return E2BIG;
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		v = mem_realloc(r->v, cap * esize);
+		if (!v)
+			return ENOMEM;
+		r->v = v;
+		off = mem_realloc(r->off, cap * sizeof(*off));
+		if (!off)
+			return ENOMEM; /* v is bigger: harmless */
+		r->off = off;
+		r->cap = (uint32_t)cap;
+	}
+	if (need > SIZE_MAX / 2 - r->slen)
+		return ENOMEM;
+	if (r->slen + need > r->scap) {
+		char *ns;
+
+		while (scap < r->slen + need)
+			scap *= 2;
+		ns = mem_realloc(r->s, scap);
+		if (!ns)
+			return ENOMEM;
+		r->s = ns;
+		r->scap = scap;
+	}
+	return 0;
+}
+
+void store_rows_reset(struct store_rows *r)
+{
+	mem_deref(r->v);
+	mem_deref(r->off);
+	mem_deref(r->s);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The next NUL-terminated string at *p; advances *p past it. */
+static const char *str_next(char **p)
+{
+	char *s = *p;
+
+	*p = s + strlen(s) + 1;
+	return s;
+}
+
+void store_msgbuf_add(const struct store_msg *m, void *arg)
+{
+	struct store_rows *r = arg;
+	struct store_msg *v;
+	char *cur;
+
+	if (r->err)
+		return;
+	r->err = rows_room(r, sizeof(*v), store_msg_strsize(m));
+	if (r->err)
+		return;
+	/* pointers are set by store_msgbuf_finish (s may still move) */
+	v = (struct store_msg *)r->v + r->n;
+	cur = store_msg_pack(v, m, r->s + r->slen);
+	r->off[r->n] = r->slen;
+	r->slen = (size_t)(cur - r->s);
+	r->n++;
+}
+
+int store_msgbuf_finish(struct store_rows *r, int err)
+{
+	if (!err)
+		err = r->err;
+	if (err) {
+		store_rows_reset(r);
+		return err;
+	}
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct store_msg *v = (struct store_msg *)r->v + i;
+		char *p = r->s + r->off[i];
+
+		v->owner = str_next(&p);
+		v->sender = str_next(&p);
+		v->sender_name = str_next(&p);
+		v->recipient = str_next(&p);
+		v->ctype = str_next(&p);
+		v->imdn_id = str_next(&p);
+		v->body = p;
+	}
+	return 0;
+}
+
+void store_archbuf_add(const struct store_arch *a, void *arg)
+{
+	struct store_rows *r = arg;
+	struct store_arch *v;
+	char *cur;
+
+	if (r->err)
+		return;
+	r->err = rows_room(r, sizeof(*v), store_arch_strsize(a));
+	if (r->err)
+		return;
+	v = (struct store_arch *)r->v + r->n;
+	cur = store_arch_pack(v, a, r->s + r->slen);
+	r->off[r->n] = r->slen;
+	r->slen = (size_t)(cur - r->s);
+	r->n++;
+}
+
+int store_archbuf_finish(struct store_rows *r, int err)
+{
+	if (!err)
+		err = r->err;
+	if (err) {
+		store_rows_reset(r);
+		return err;
+	}
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct store_arch *v = (struct store_arch *)r->v + i;
+		char *p = r->s + r->off[i];
+
+		v->owner = str_next(&p);
+		v->peer = str_next(&p);
+		v->sender = str_next(&p);
+		v->recipients = str_next(&p);
+		v->ctype = str_next(&p);
+		v->outcome = str_next(&p);
+		v->body = p;
+	}
+	return 0;
+}
+
+static int uri_one(const char *p, size_t n, store_uri_h *h, void *arg)
+{
+	struct pl uri;
+
+	pl_set_mem(&uri, p, n);
+	pl_trim(&uri);
+	return uri.l ? h(&uri, arg) : 0;
+}
+
+int store_arch_uris(const struct store_arch *a, store_uri_h *h, void *arg)
+{
+	const char *p = a->recipients ? a->recipients : "";
+	int err = 0;
+
+	if (a->peer)
+		err = uri_one(a->peer, strlen(a->peer), h, arg);
+	if (!err && a->sender)
+		err = uri_one(a->sender, strlen(a->sender), h, arg);
+	/* ", " separates: a bare comma may be part of a URI's user part */
+	while (!err && *p) {
+		const char *sep = strstr(p, ", ");
+		size_t n = sep ? (size_t)(sep - p) : strlen(p);
+
+		err = uri_one(p, n, h, arg);
+		p += sep ? n + 2 : n;
+	}
+	return err;
+}
+
+static int uri_match(const struct pl *uri, void *arg)
+{
+	return pl_casecmp(uri, arg) ? 0 : 1;
+}
+
+bool store_arch_match(const struct store_arch *a, const char *peer)
+{
+	struct pl p;
+
+	if (!peer)
+		return true;
+	pl_set_str(&p, peer);
+	return store_arch_uris(a, uri_match, &p) == 1;
+}
+
+/* A request for msg_put: body NULL as "", values clamped. */
+static int msg_req(struct store_msg *n, const struct store_msg *m)
+{
+	if (!m || !m->owner || !*m->owner || (!m->body && m->len))
+		return EINVAL;
+	if (m->len > STORE_MAX_BODY)
+		return E2BIG;
+	*n = *m;
+	n->id = 0;
+	n->body = m->body ? m->body : "";
+	n->received_ms = clamp63(m->received_ms);
+	n->expires = clamp63(m->expires);
+	n->arch_in = clamp63(m->arch_in);
+	n->arch_out = clamp63(m->arch_out);
+	return 0;
+}
+
+int store_msg_put(struct store *st, const struct store_msg *m,
+                  uint32_t max_msgs, uint64_t max_bytes, store_msg_put_h *h,
+                  void *arg)
+{
+	struct store_msg n;
+	struct store_op *op;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = msg_req(&n, m);
+	if (err)
+		return err;
+	op = mem_zalloc(sizeof(*op) + store_msg_strsize(&n), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_MSG_PUT;
+	op->h.msg_put = h;
+	op->arg = mem_ref(arg);
+	store_msg_pack(&op->msg, &n, (char *)(op + 1));
+	op->max_msgs = max_msgs;
+	op->max_bytes = max_bytes;
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_msg_put_sync(struct store *st, const struct store_msg *m,
+                       uint32_t max_msgs, uint64_t max_bytes, uint64_t *id)
+{
+	struct store_msg n;
+	uint64_t nid = 0;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = msg_req(&n, m);
+	if (err)
+		return err;
+	err = st->be->msg_put(st, &n, max_msgs, max_bytes, &nid);
+	if (!err && id)
+		*id = nid;
+	return err;
+}
+
+int store_msg_list_async(struct store *st, const char *owner, uint64_t after_id,
+                         uint32_t max, store_msgs_h *h, void *arg)
+{
+	struct store_op *op;
+	char *cur;
+	int err;
+
+	if (!st || !owner || !*owner || !max || !h)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op) + str_size(owner), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_MSG_LIST;
+	op->h.msgs = h;
+	op->arg = mem_ref(arg);
+	cur = (char *)(op + 1);
+	op->msg.owner = str_pack(&cur, owner);
+	op->since = clamp63(after_id);
+	op->max = max;
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_msg_list(struct store *st, const char *owner, store_msg_h *h,
+                   void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return st->be->msg_list(st, owner, 0, 0, h, arg);
+}
+
+/* An async request carrying only an id. */
+static int id_op(struct store *st, enum store_op_type type, uint64_t id,
+                 store_done_h *done, void *arg)
+{
+	struct store_op *op;
+	int err;
+
+	if (!st || !id)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = type;
+	op->h.done = done;
+	op->arg = mem_ref(arg);
+	op->id = id;
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_msg_delete(struct store *st, uint64_t id, store_done_h *done,
+                     void *arg)
+{
+	return id_op(st, STORE_OP_MSG_DELETE, id, done, arg);
+}
+
+int store_msg_delete_sync(struct store *st, uint64_t id)
+{
+	if (!st || !id)
+		return EINVAL;
+	return st->be->msg_delete(st, id);
+}
+
+int store_msg_tried(struct store *st, uint64_t id, store_done_h *done,
+                    void *arg)
+{
+	return id_op(st, STORE_OP_MSG_TRIED, id, done, arg);
+}
+
+int store_msg_owners(struct store *st, store_msg_owner_h *h, void *arg)
+{
+	if (!st || !h)
+		return EINVAL;
+	return st->be->msg_owners(st, h, arg);
+}
+
+int store_msg_expire(struct store *st, uint64_t now_s, uint32_t max,
+                     store_msgs_h *h, void *arg)
+{
+	struct store_op *op;
+	int err;
+
+	if (!st || !max || !h)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_MSG_EXPIRE;
+	op->h.msgs = h;
+	op->arg = mem_ref(arg);
+	op->since = clamp63(now_s);
+	op->max = max;
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+/* A request for arch_put: body NULL as "", time clamped. */
+static int arch_req(struct store_arch *n, const struct store_arch *a)
+{
+	if (!a || !a->owner || !*a->owner || (!a->body && a->len))
+		return EINVAL;
+	if (a->len > STORE_MAX_BODY)
+		return E2BIG;
+	*n = *a;
+	n->id = 0;
+	n->body = a->body ? a->body : "";
+	n->time_ms = clamp63(a->time_ms);
+	return 0;
+}
+
+int store_arch_put(struct store *st, const struct store_arch *a,
+                   store_arch_put_h *h, void *arg)
+{
+	struct store_arch n;
+	struct store_op *op;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = arch_req(&n, a);
+	if (err)
+		return err;
+	op = mem_zalloc(sizeof(*op) + store_arch_strsize(&n), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_ARCH_PUT;
+	op->h.arch_put = h;
+	op->arg = mem_ref(arg);
+	store_arch_pack(&op->arch, &n, (char *)(op + 1));
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_arch_put_sync(struct store *st, const struct store_arch *a,
+                        uint64_t *id)
+{
+	struct store_arch n;
+	uint64_t nid = 0;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	err = arch_req(&n, a);
+	if (err)
+		return err;
+	err = st->be->arch_put(st, &n, &nid);
+	if (!err && id)
+		*id = nid;
+	return err;
+}
+
+int store_arch_outcome(struct store *st, uint64_t id, const char *outcome,
+                       store_done_h *done, void *arg)
+{
+	struct store_op *op;
+	char *cur;
+	int err;
+
+	if (!st || !id || !outcome)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op) + str_size(outcome), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_ARCH_OUTCOME;
+	op->h.done = done;
+	op->arg = mem_ref(arg);
+	op->id = id;
+	cur = (char *)(op + 1);
+	op->arch.outcome = str_pack(&cur, outcome);
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+static bool query_ok(const struct store_arch_query *q)
+{
+	return q && q->owner && *q->owner;
+}
+
+int store_arch_list(struct store *st, const struct store_arch_query *q,
+                    store_arch_h *h, void *arg)
+{
+	struct store_arch_query n;
+
+	if (!st || !query_ok(q) || !h)
+		return EINVAL;
+	n = *q;
+	n.since_ms = clamp63(q->since_ms);
+	n.after_id = clamp63(q->after_id);
+	return st->be->arch_list(st, &n, h, arg);
+}
+
+int store_arch_list_async(struct store *st, const struct store_arch_query *q,
+                          store_archs_h *h, void *arg)
+{
+	struct store_op *op;
+	char *cur;
+	int err;
+
+	if (!st || !query_ok(q) || !h)
+		return EINVAL;
+	op = mem_zalloc(sizeof(*op) + str_size(q->owner) +
+	                    (q->peer ? str_size(q->peer) : 0),
+	                op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_ARCH_LIST;
+	op->h.archs = h;
+	op->arg = mem_ref(arg);
+	op->query = *q;
+	op->query.since_ms = clamp63(q->since_ms);
+	op->query.after_id = clamp63(q->after_id);
+	cur = (char *)(op + 1);
+	op->query.owner = str_pack(&cur, q->owner);
+	if (q->peer)
+		op->query.peer = str_pack(&cur, q->peer);
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_arch_expire(struct store *st, const char *owner, uint64_t before_ms,
+                      store_done_h *done, void *arg)
+{
+	struct store_op *op;
+	char *cur;
+	int err;
+
+	if (!st)
+		return EINVAL;
+	op =
+	    mem_zalloc(sizeof(*op) + (owner ? str_size(owner) : 0), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = STORE_OP_ARCH_EXPIRE;
+	op->h.done = done;
+	op->arg = mem_ref(arg);
+	op->since = clamp63(before_ms);
+	cur = (char *)(op + 1);
+	if (owner)
+		op->arch.owner = str_pack(&cur, owner);
+
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
 }
 
 void store_flush(struct store *st)

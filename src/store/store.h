@@ -200,6 +200,115 @@ typedef void store_sub_h(const struct store_sub *s, void *arg);
 int store_sub_list(struct store *st, store_sub_h *h, void *arg);
 int store_sub_put_sync(struct store *st, const struct store_sub *s);
 
+/* --- deferred messages (DEF-01..04): pager messages waiting for an
+ * offline recipient. Every put takes the next id of one store-wide
+ * sequence, so id order is arrival order. --- */
+struct store_msg {
+	uint64_t id;        /* assigned by the store (put ignores it) */
+	const char *owner;  /* recipient AoR "bob@example.com" */
+	const char *sender; /* original sender URI "sip:alice@example.com" */
+	const char *sender_name; /* display name of the From, or "" */
+	bool sender_auth;        /* sender was authenticated by impd */
+	const char *recipient;   /* the URI it was sent to (To URI) */
+	uint64_t received_ms;    /* wall clock when impd accepted it */
+	uint64_t expires;        /* absolute seconds: dropped after this */
+	const char *ctype;       /* Content-Type value of the original */
+	const char *body;
+	size_t len;
+	const char *imdn_id; /* imdn.Message-ID of a CPIM body, or "" */
+	uint32_t imdn_disp;  /* enum imdn_disp bits asked for (im/imdn.h) */
+	uint32_t attempts;   /* delivery attempts so far (store_msg_tried) */
+	uint64_t arch_in;    /* archive record of the recipient's side to
+	                        update on delivery, or 0 */
+	uint64_t arch_out;   /* the sender's side, or 0 */
+};
+/* Quota check and insert in one transaction: EDQUOT when the owner
+ * already has max_msgs messages or the new one would take the owner's
+ * bodies over max_bytes (0: no limit). h gets the new id (0 on error). */
+typedef void store_msg_put_h(int err, uint64_t id, void *arg);
+int store_msg_put(struct store *st, const struct store_msg *m,
+                  uint32_t max_msgs, uint64_t max_bytes, store_msg_put_h *h,
+                  void *arg);
+int store_msg_put_sync(struct store *st, const struct store_msg *m,
+                       uint32_t max_msgs, uint64_t max_bytes, uint64_t *id);
+/* Asynchronous: owner's messages with id above after_id, in id order, at
+ * most max; the array is valid during the call. */
+typedef void store_msgs_h(int err, const struct store_msg *msgs, uint32_t n,
+                          void *arg);
+int store_msg_list_async(struct store *st, const char *owner, uint64_t after_id,
+                         uint32_t max, store_msgs_h *h, void *arg);
+/* Synchronous: owner's (NULL: everyone's) messages in id order. */
+typedef void store_msg_h(const struct store_msg *m, void *arg);
+int store_msg_list(struct store *st, const char *owner, store_msg_h *h,
+                   void *arg);
+/* Delete one message (after a 2xx from a device). done(0) also when it
+ * was already gone. */
+int store_msg_delete(struct store *st, uint64_t id, store_done_h *done,
+                     void *arg);
+int store_msg_delete_sync(struct store *st, uint64_t id); /* ENOENT */
+/* Count one more delivery attempt of id (async, fire and forget: done
+ * may be NULL). */
+int store_msg_tried(struct store *st, uint64_t id, store_done_h *done,
+                    void *arg);
+/* Per-owner totals of waiting messages (start-up, impctl). */
+typedef void store_msg_owner_h(const char *owner, uint32_t n, uint64_t bytes,
+                               void *arg);
+int store_msg_owners(struct store *st, store_msg_owner_h *h, void *arg);
+/* Asynchronous: remove every message whose expires is below now_s, in
+ * one commit; h gets the removed messages (to tell their senders), at
+ * most max of them per call (call again while n == max). */
+int store_msg_expire(struct store *st, uint64_t now_s, uint32_t max,
+                     store_msgs_h *h, void *arg);
+
+/* --- message archive (LOG-01, LOG-03, LOG-04): one record per owner
+ * side of a message (the sender's copy and the recipient's copy are two
+ * records when both archive). Bodies are kept byte for byte. --- */
+struct store_arch {
+	uint64_t id;            /* assigned by the store */
+	const char *owner;      /* whose history "alice@example.com" */
+	bool outgoing;          /* the owner sent it */
+	const char *peer;       /* the other party's URI (a list URI for a
+	                           group message) */
+	const char *sender;     /* From URI */
+	const char *recipients; /* recipient URIs joined with ", " */
+	uint64_t time_ms;       /* wall clock when impd accepted it */
+	const char *ctype;
+	const char *body;
+	size_t len;
+	const char *outcome; /* "pending", "delivered", "stored",
+	                        "failed 480", "blocked", "discarded" ... */
+};
+typedef void store_arch_put_h(int err, uint64_t id, void *arg);
+int store_arch_put(struct store *st, const struct store_arch *a,
+                   store_arch_put_h *h, void *arg);
+int store_arch_put_sync(struct store *st, const struct store_arch *a,
+                        uint64_t *id);
+/* Replace the outcome of record id (async; done may be NULL). */
+int store_arch_outcome(struct store *st, uint64_t id, const char *outcome,
+                       store_done_h *done, void *arg);
+/* A history query: owner's records, oldest first, time_ms >= since_ms,
+ * id above after_id (paging), with peer (NULL: any; matched against
+ * peer, sender and recipients, case-insensitively on the URI), at most
+ * limit (0: no limit). */
+struct store_arch_query {
+	const char *owner;
+	const char *peer;
+	uint64_t since_ms;
+	uint64_t after_id;
+	uint32_t limit;
+};
+typedef void store_arch_h(const struct store_arch *a, void *arg);
+int store_arch_list(struct store *st, const struct store_arch_query *q,
+                    store_arch_h *h, void *arg); /* synchronous */
+typedef void store_archs_h(int err, const struct store_arch *a, uint32_t n,
+                           void *arg);
+int store_arch_list_async(struct store *st, const struct store_arch_query *q,
+                          store_archs_h *h, void *arg);
+/* Asynchronous: remove owner's (NULL: everyone's) records older than
+ * before_ms (retention). */
+int store_arch_expire(struct store *st, const char *owner, uint64_t before_ms,
+                      store_done_h *done, void *arg);
+
 /* Wait until every queued asynchronous operation has completed (used at
  * shutdown and by tests). */
 void store_flush(struct store *st);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/pl.h"
 #include "store.h"
 
 struct store_cq;
@@ -17,6 +18,18 @@ struct store_cq;
 struct store_docbuf {
 	struct store_doc *v;
 	size_t *off; /* v[i]'s strings start at s + off[i] */
+	uint32_t n, cap;
+	char *s;
+	size_t slen, scap;
+	int err;
+};
+
+/* Messages or archive records collected for a handler as one array, the
+ * same way: v holds n struct store_msg (store_msgbuf_*) or struct
+ * store_arch (store_archbuf_*), their strings and bodies packed in s. */
+struct store_rows {
+	void *v;
+	size_t *off; /* row i's strings start at s + off[i] */
 	uint32_t n, cap;
 	char *s;
 	size_t slen, scap;
@@ -36,6 +49,15 @@ enum store_op_type {
 	STORE_OP_PUB_DELETE,
 	STORE_OP_SUB_PUT,
 	STORE_OP_SUB_DELETE,
+	STORE_OP_MSG_PUT,
+	STORE_OP_MSG_LIST,
+	STORE_OP_MSG_DELETE,
+	STORE_OP_MSG_TRIED,
+	STORE_OP_MSG_EXPIRE,
+	STORE_OP_ARCH_PUT,
+	STORE_OP_ARCH_OUTCOME,
+	STORE_OP_ARCH_LIST,
+	STORE_OP_ARCH_EXPIRE,
 };
 
 struct store_op {
@@ -46,6 +68,10 @@ struct store_op {
 		store_done_h *done;
 		store_user_get_h *user_get;
 		store_docs_h *docs;
+		store_msg_put_h *msg_put;
+		store_msgs_h *msgs;
+		store_arch_put_h *arch_put;
+		store_archs_h *archs;
 	} h;
 	void *arg; /* mem object or NULL; referenced */
 	/* STORE_OP_REG_REPLACE */
@@ -68,6 +94,21 @@ struct store_op {
 	const char *old_etag;
 	/* STORE_OP_SUB_PUT (sub), _SUB_DELETE (sub.id) */
 	struct store_sub sub;
+	/* STORE_OP_MSG_PUT: msg (packed), the quota; id is the result.
+	 * _MSG_LIST: msg.owner, since (after_id), max. _MSG_DELETE and
+	 * _MSG_TRIED: id. _MSG_EXPIRE: since (now_s), max. Results of the
+	 * list and the expiry: rows (struct store_msg). */
+	struct store_msg msg;
+	uint32_t max_msgs;
+	uint64_t max_bytes;
+	uint64_t id;
+	struct store_rows rows;
+	/* STORE_OP_ARCH_PUT: arch (packed); id is the result.
+	 * _ARCH_OUTCOME: id, arch.outcome. _ARCH_LIST: query (strings
+	 * packed); rows (struct store_arch) the result. _ARCH_EXPIRE:
+	 * arch.owner (NULL: everyone), since (before_ms). */
+	struct store_arch arch;
+	struct store_arch_query query;
 };
 
 /* A backend: every function gets the store; sync functions are called
@@ -118,6 +159,35 @@ struct store_be {
 	int (*sub_put)(struct store *st, const struct store_sub *s);
 	int (*sub_delete)(struct store *st, const char *id); /* 0 if gone */
 	int (*sub_list)(struct store *st, store_sub_h *h, void *arg);
+	/* m: every string set (body too), values clamped to INT64_MAX; the
+	 * quota check and the insert are one transaction; EDQUOT. *id: the
+	 * new message's id. */
+	int (*msg_put)(struct store *st, const struct store_msg *m,
+	               uint32_t max_msgs, uint64_t max_bytes, uint64_t *id);
+	/* owner's (NULL: everyone's) messages above after_id, at most max
+	 * (0: all), in id order. */
+	int (*msg_list)(struct store *st, const char *owner, uint64_t after_id,
+	                uint32_t max, store_msg_h *h, void *arg);
+	int (*msg_delete)(struct store *st, uint64_t id); /* ENOENT */
+	int (*msg_tried)(struct store *st, uint64_t id);  /* ENOENT */
+	/* By owner (byte order). */
+	int (*msg_owners)(struct store *st, store_msg_owner_h *h, void *arg);
+	/* In one transaction: append up to max messages with expires below
+	 * now_s to out (store_msgbuf_add), in id order, and remove them;
+	 * when out->err is set nothing is removed and it is returned. */
+	int (*msg_expire)(struct store *st, uint64_t now_s, uint32_t max,
+	                  struct store_rows *out);
+	/* a: every string set (body too), time_ms clamped. *id: new id. */
+	int (*arch_put)(struct store *st, const struct store_arch *a,
+	                uint64_t *id);
+	int (*arch_outcome)(struct store *st, uint64_t id,
+	                    const char *outcome); /* ENOENT */
+	/* q->owner set; since_ms and after_id clamped to INT64_MAX. */
+	int (*arch_list)(struct store *st, const struct store_arch_query *q,
+	                 store_arch_h *h, void *arg);
+	/* owner NULL: everyone's. */
+	int (*arch_expire)(struct store *st, const char *owner,
+	                   uint64_t before_ms);
 	/* Optional: queue op for a worker thread (only when the store has a
 	 * loop). NULL: the op runs inline through the sync functions. The
 	 * worker hands finished ops to store_complete(). */
@@ -138,7 +208,7 @@ struct store {
 void store_complete(struct store *st, struct store_op *ops);
 
 /* Current schema version (the last migration). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* Bindings per AoR in one replace (sanity bound). */
 #define STORE_MAX_BINDINGS 1024
 
@@ -150,7 +220,8 @@ size_t store_bindings_size(const char *aor, const struct store_binding *b,
 const char *store_bindings_pack(struct store_binding *dst, const char *aor,
                                 const struct store_binding *b, uint32_t n);
 
-/* Largest document or publication body (sanity bound; E2BIG). */
+/* Largest document, publication, message or archive body (sanity bound;
+ * E2BIG). */
 #define STORE_MAX_BODY (16u * 1024 * 1024)
 
 /* Packed copies for documents, publications and subscriptions: the
@@ -175,6 +246,32 @@ void store_docbuf_add(const struct store_doc *d, void *arg);
 int store_docbuf_finish(struct store_docbuf *db, int err);
 /* Free the buffers; db is empty again. */
 void store_docbuf_reset(struct store_docbuf *db);
+
+/* The same for messages (a store_msg_h) and archive records (a
+ * store_arch_h) collected in a struct store_rows arg. */
+void store_msgbuf_add(const struct store_msg *m, void *arg);
+int store_msgbuf_finish(struct store_rows *r, int err);
+void store_archbuf_add(const struct store_arch *a, void *arg);
+int store_archbuf_finish(struct store_rows *r, int err);
+void store_rows_reset(struct store_rows *r);
+
+/* Packed copies of messages and archive records (strings as above, the
+ * body last, NULL as ""). */
+size_t store_msg_strsize(const struct store_msg *m);
+char *store_msg_pack(struct store_msg *dst, const struct store_msg *m,
+                     char *cur);
+size_t store_arch_strsize(const struct store_arch *a);
+char *store_arch_pack(struct store_arch *dst, const struct store_arch *a,
+                      char *cur);
+
+/* The URIs an archive record matches in a peer query: its peer, its
+ * sender and each of its ", "-separated recipients, each trimmed, empty
+ * ones left out (a URI may come more than once). Stops and returns what
+ * h returns when that is not 0. */
+typedef int store_uri_h(const struct pl *uri, void *arg);
+int store_arch_uris(const struct store_arch *a, store_uri_h *h, void *arg);
+/* Does a match peer (case-insensitive, ASCII; NULL matches all)? */
+bool store_arch_match(const struct store_arch *a, const char *peer);
 
 /* Errno for an sqlite result code (store_sqlite.c). */
 int store_sqlite_errno(int rc);

@@ -17,7 +17,11 @@ struct mstore {
 	struct list docs;    /* struct mdoc, by seq */
 	struct list pubs;    /* struct mpub */
 	struct list subs;    /* struct msub */
+	struct list msgs;    /* struct mmsg, by id */
+	struct list archs;   /* struct march, by time_ms then id */
 	uint64_t seq;        /* the last change sequence */
+	uint64_t msg_id;     /* the last message id given out */
+	uint64_t arch_id;    /* the last archive id given out */
 };
 
 struct mdom {
@@ -51,6 +55,16 @@ struct mpub {
 struct msub {
 	struct le le;
 	struct store_sub s;
+};
+
+struct mmsg {
+	struct le le;
+	struct store_msg m;
+};
+
+struct march {
+	struct le le;
+	struct store_arch a;
 };
 
 static void elem_destroy(void *data)
@@ -112,6 +126,8 @@ static void mstore_destroy(void *data)
 	list_flush(&ms->docs);
 	list_flush(&ms->pubs);
 	list_flush(&ms->subs);
+	list_flush(&ms->msgs);
+	list_flush(&ms->archs);
 }
 
 static int m_open(struct store *st, const char *arg)
@@ -129,6 +145,8 @@ static int m_open(struct store *st, const char *arg)
 	list_init(&ms->docs);
 	list_init(&ms->pubs);
 	list_init(&ms->subs);
+	list_init(&ms->msgs);
+	list_init(&ms->archs);
 	st->bed = ms;
 	return 0;
 }
@@ -526,6 +544,252 @@ static int m_sub_list(struct store *st, store_sub_h *h, void *arg)
 	return 0;
 }
 
+/* ---- deferred messages: kept in id order; ids only go up ---- */
+
+static struct mmsg *msg_find(struct mstore *ms, uint64_t id)
+{
+	LIST_FOREACH(&ms->msgs, le) {
+		struct mmsg *mm = le->data;
+
+		if (mm->m.id == id)
+			return mm;
+	}
+	return NULL;
+}
+
+static int m_msg_put(struct store *st, const struct store_msg *m,
+                     uint32_t max_msgs, uint64_t max_bytes, uint64_t *id)
+{
+	struct mstore *ms = st->bed;
+	struct mmsg *mm;
+	uint64_t bytes = 0;
+	uint32_t n = 0;
+
+	LIST_FOREACH(&ms->msgs, le) {
+		struct mmsg *o = le->data;
+
+		if (!strcmp(o->m.owner, m->owner)) {
+			n++;
+			bytes += o->m.len;
+		}
+	}
+	if (max_msgs && n >= max_msgs)
+		return EDQUOT;
+	if (max_bytes && (bytes > max_bytes || m->len > max_bytes - bytes))
+		return EDQUOT;
+	mm = mem_zalloc(sizeof(*mm) + store_msg_strsize(m), elem_destroy);
+	if (!mm)
+		return ENOMEM;
+	store_msg_pack(&mm->m, m, (char *)(mm + 1));
+	mm->m.id = ++ms->msg_id;
+	list_append(&ms->msgs, &mm->le, mm);
+	*id = mm->m.id;
+	return 0;
+}
+
+static int m_msg_list(struct store *st, const char *owner, uint64_t after_id,
+                      uint32_t max, store_msg_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+	uint32_t n = 0;
+
+	LIST_FOREACH(&ms->msgs, le) {
+		struct mmsg *mm = le->data;
+
+		if (max && n == max)
+			break;
+		if (mm->m.id <= after_id ||
+		    (owner && strcmp(owner, mm->m.owner)))
+			continue;
+		h(&mm->m, arg);
+		n++;
+	}
+	return 0;
+}
+
+static int m_msg_delete(struct store *st, uint64_t id)
+{
+	struct mmsg *mm = msg_find(st->bed, id);
+
+	if (!mm)
+		return ENOENT;
+	mem_deref(mm);
+	return 0;
+}
+
+static int m_msg_tried(struct store *st, uint64_t id)
+{
+	struct mmsg *mm = msg_find(st->bed, id);
+
+	if (!mm)
+		return ENOENT;
+	mm->m.attempts++;
+	return 0;
+}
+
+static int m_msg_owners(struct store *st, store_msg_owner_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+	const char *last = NULL;
+
+	/* owner by owner in byte order, like GROUP BY owner ORDER BY owner:
+	 * no allocation, quadratic, fine for tests */
+	for (;;) {
+		const char *owner = NULL;
+		uint64_t bytes = 0;
+		uint32_t n = 0;
+
+		LIST_FOREACH(&ms->msgs, le) {
+			struct mmsg *mm = le->data;
+
+			if ((!last || strcmp(mm->m.owner, last) > 0) &&
+			    (!owner || strcmp(mm->m.owner, owner) < 0))
+				owner = mm->m.owner;
+		}
+		if (!owner)
+			return 0;
+		LIST_FOREACH(&ms->msgs, le) {
+			struct mmsg *mm = le->data;
+
+			if (!strcmp(mm->m.owner, owner)) {
+				n++;
+				bytes += mm->m.len;
+			}
+		}
+		h(owner, n, bytes, arg);
+		last = owner;
+	}
+}
+
+static int m_msg_expire(struct store *st, uint64_t now_s, uint32_t max,
+                        struct store_rows *out)
+{
+	struct mstore *ms = st->bed;
+	uint32_t n = 0;
+
+	LIST_FOREACH(&ms->msgs, le) {
+		struct mmsg *mm = le->data;
+
+		if (n == max)
+			break;
+		if (mm->m.expires < now_s) {
+			store_msgbuf_add(&mm->m, out);
+			n++;
+		}
+	}
+	if (out->err)
+		return out->err; /* nothing removed, as after a rollback */
+	LIST_FOREACH(&ms->msgs, le) {
+		struct mmsg *mm = le->data;
+
+		if (!n)
+			break;
+		if (mm->m.expires < now_s) {
+			mem_deref(mm);
+			n--;
+		}
+	}
+	return 0;
+}
+
+/* ---- the archive: kept in (time_ms, id) order ---- */
+
+/* Insert ma after the last record not later than it (ids only go up,
+ * so equal times keep id order). */
+static void arch_insert(struct mstore *ms, struct march *ma)
+{
+	struct le *le;
+
+	for (le = ms->archs.tail; le; le = le->prev) {
+		struct march *o = le->data;
+
+		if (o->a.time_ms < ma->a.time_ms ||
+		    (o->a.time_ms == ma->a.time_ms && o->a.id < ma->a.id))
+			break;
+	}
+	if (le)
+		list_insert_after(&ms->archs, le, &ma->le, ma);
+	else
+		list_prepend(&ms->archs, &ma->le, ma);
+}
+
+static int m_arch_put(struct store *st, const struct store_arch *a,
+                      uint64_t *id)
+{
+	struct mstore *ms = st->bed;
+	struct march *ma;
+
+	ma = mem_zalloc(sizeof(*ma) + store_arch_strsize(a), elem_destroy);
+	if (!ma)
+		return ENOMEM;
+	store_arch_pack(&ma->a, a, (char *)(ma + 1));
+	ma->a.id = ++ms->arch_id;
+	arch_insert(ms, ma);
+	*id = ma->a.id;
+	return 0;
+}
+
+static int m_arch_outcome(struct store *st, uint64_t id, const char *outcome)
+{
+	struct mstore *ms = st->bed;
+	struct march *old = NULL, *ma;
+	struct store_arch a;
+
+	LIST_FOREACH(&ms->archs, le) {
+		struct march *o = le->data;
+
+		if (o->a.id == id)
+			old = o;
+	}
+	if (!old)
+		return ENOENT;
+	a = old->a;
+	a.outcome = outcome;
+	ma = mem_zalloc(sizeof(*ma) + store_arch_strsize(&a), elem_destroy);
+	if (!ma)
+		return ENOMEM; /* old stays, as after a rollback */
+	store_arch_pack(&ma->a, &a, (char *)(ma + 1));
+	list_insert_before(&ms->archs, &old->le, &ma->le, ma);
+	mem_deref(old);
+	return 0;
+}
+
+static int m_arch_list(struct store *st, const struct store_arch_query *q,
+                       store_arch_h *h, void *arg)
+{
+	struct mstore *ms = st->bed;
+	uint32_t n = 0;
+
+	LIST_FOREACH(&ms->archs, le) {
+		struct march *ma = le->data;
+
+		if (q->limit && n == q->limit)
+			break;
+		if (strcmp(q->owner, ma->a.owner) ||
+		    ma->a.time_ms < q->since_ms || ma->a.id <= q->after_id ||
+		    !store_arch_match(&ma->a, q->peer))
+			continue;
+		h(&ma->a, arg);
+		n++;
+	}
+	return 0;
+}
+
+static int m_arch_expire(struct store *st, const char *owner,
+                         uint64_t before_ms)
+{
+	struct mstore *ms = st->bed;
+
+	LIST_FOREACH(&ms->archs, le) {
+		struct march *ma = le->data;
+
+		if (ma->a.time_ms < before_ms &&
+		    (!owner || !strcmp(owner, ma->a.owner)))
+			mem_deref(ma);
+	}
+	return 0;
+}
+
 const struct store_be store_be_mem = {
     .scheme = "mem",
     .open = m_open,
@@ -554,6 +818,16 @@ const struct store_be store_be_mem = {
     .sub_put = m_sub_put,
     .sub_delete = m_sub_delete,
     .sub_list = m_sub_list,
+    .msg_put = m_msg_put,
+    .msg_list = m_msg_list,
+    .msg_delete = m_msg_delete,
+    .msg_tried = m_msg_tried,
+    .msg_owners = m_msg_owners,
+    .msg_expire = m_msg_expire,
+    .arch_put = m_arch_put,
+    .arch_outcome = m_arch_outcome,
+    .arch_list = m_arch_list,
+    .arch_expire = m_arch_expire,
     .submit = NULL,
     .drain = NULL,
 };

@@ -65,6 +65,21 @@ enum stmt_id {
 	ST_SUB_PUT,
 	ST_SUB_DEL,
 	ST_SUB_LIST,
+	ST_MSG_QUOTA,
+	ST_MSG_ADD,
+	ST_MSG_LIST,
+	ST_MSG_LIST_ALL,
+	ST_MSG_DEL,
+	ST_MSG_TRIED,
+	ST_MSG_OWNERS,
+	ST_MSG_EXPIRED,
+	ST_ARCH_ADD,
+	ST_ARCH_URI_ADD,
+	ST_ARCH_OUTCOME,
+	ST_ARCH_LIST,
+	ST_ARCH_LIST_PEER,
+	ST_ARCH_EXPIRE,
+	ST_ARCH_EXPIRE_ALL,
 	ST_N
 };
 
@@ -80,6 +95,16 @@ enum stmt_id {
 	"remote_tag, from_hdr, to_hdr, contact, route, dst, local_contact, "   \
 	"accept, supported, local_cseq, remote_cseq, expires, created, "       \
 	"state, throttle_ms, data"
+/* the columns a put writes (MSG_COLS without the id) */
+#define MSG_PUT_COLS                                                           \
+	"owner, sender, sender_name, sender_auth, recipient, received_ms, "    \
+	"expires, ctype, body, imdn_id, imdn_disp, attempts, arch_in, "        \
+	"arch_out"
+#define MSG_COLS "id, " MSG_PUT_COLS
+#define ARCH_PUT_COLS                                                          \
+	"owner, outgoing, peer, sender, recipients, time_ms, ctype, body, "    \
+	"outcome"
+#define ARCH_COLS "id, " ARCH_PUT_COLS
 
 static const char *const stmt_sql[ST_N] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -138,6 +163,39 @@ static const char *const stmt_sql[ST_N] = {
                    "?21, ?22, ?23, ?24)",
     [ST_SUB_DEL] = "DELETE FROM subscriptions WHERE id = ?1",
     [ST_SUB_LIST] = "SELECT " SUB_COLS " FROM subscriptions ORDER BY rowid",
+    [ST_MSG_QUOTA] = "SELECT count(*), coalesce(sum(length(body)), 0) "
+                     "FROM messages WHERE owner = ?1",
+    [ST_MSG_ADD] = "INSERT INTO messages(" MSG_PUT_COLS
+                   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                   "?11, ?12, ?13, ?14)",
+    [ST_MSG_LIST] = "SELECT " MSG_COLS " FROM messages WHERE owner = ?1 "
+                    "AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_MSG_LIST_ALL] =
+        "SELECT " MSG_COLS " FROM messages WHERE id > ?2 ORDER BY id LIMIT ?3",
+    [ST_MSG_DEL] = "DELETE FROM messages WHERE id = ?1",
+    [ST_MSG_TRIED] =
+        "UPDATE messages SET attempts = attempts + 1 WHERE id = ?1",
+    [ST_MSG_OWNERS] = "SELECT owner, count(*), sum(length(body)) FROM "
+                      "messages GROUP BY owner ORDER BY owner",
+    /* the index finds the (few) expired ones; sorting them is cheap,
+     * scanning every message in id order is not */
+    [ST_MSG_EXPIRED] = "SELECT " MSG_COLS " FROM messages INDEXED BY "
+                       "messages_expires WHERE expires < ?1 ORDER BY id "
+                       "LIMIT ?2",
+    [ST_ARCH_ADD] = "INSERT INTO archive(" ARCH_PUT_COLS
+                    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_ARCH_URI_ADD] = "INSERT OR IGNORE INTO archive_uris(arch_id, owner, "
+                        "uri) VALUES(?1, ?2, ?3)",
+    [ST_ARCH_OUTCOME] = "UPDATE archive SET outcome = ?2 WHERE id = ?1",
+    [ST_ARCH_LIST] = "SELECT " ARCH_COLS " FROM archive WHERE owner = ?1 "
+                     "AND time_ms >= ?2 AND id > ?3 ORDER BY time_ms, id "
+                     "LIMIT ?4",
+    [ST_ARCH_LIST_PEER] =
+        "SELECT " ARCH_COLS " FROM archive WHERE owner = ?1 AND time_ms >= "
+        "?2 AND id > ?3 AND id IN (SELECT arch_id FROM archive_uris WHERE "
+        "owner = ?1 AND uri = ?5) ORDER BY time_ms, id LIMIT ?4",
+    [ST_ARCH_EXPIRE] = "DELETE FROM archive WHERE owner = ?1 AND time_ms < ?2",
+    [ST_ARCH_EXPIRE_ALL] = "DELETE FROM archive WHERE time_ms < ?2",
 };
 
 /*
@@ -221,6 +279,51 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " state INTEGER NOT NULL DEFAULT 0,"
     " throttle_ms INTEGER NOT NULL DEFAULT 0,"
     " data TEXT NOT NULL DEFAULT '');",
+    /* 4: deferred messages, the message archive. AUTOINCREMENT: ids are
+     * never reused, so id order is arrival order. archive_uris holds
+     * every URI a record matches in a peer query (peer, sender, each
+     * recipient), case-insensitively; a trigger keeps it in step. (A
+     * rowid table: SQLite 3.40's quick_check wrongly reports NULLs in a
+     * WITHOUT ROWID table whose NOT NULL column follows the key.) */
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " owner TEXT NOT NULL,"
+    " sender TEXT NOT NULL DEFAULT '',"
+    " sender_name TEXT NOT NULL DEFAULT '',"
+    " sender_auth INTEGER NOT NULL DEFAULT 0,"
+    " recipient TEXT NOT NULL DEFAULT '',"
+    " received_ms INTEGER NOT NULL DEFAULT 0,"
+    " expires INTEGER NOT NULL,"
+    " ctype TEXT NOT NULL DEFAULT '',"
+    " body BLOB NOT NULL,"
+    " imdn_id TEXT NOT NULL DEFAULT '',"
+    " imdn_disp INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " arch_in INTEGER NOT NULL DEFAULT 0,"
+    " arch_out INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX messages_owner ON messages (owner, id);"
+    "CREATE INDEX messages_expires ON messages (expires);"
+    "CREATE TABLE archive ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " owner TEXT NOT NULL,"
+    " outgoing INTEGER NOT NULL DEFAULT 0,"
+    " peer TEXT NOT NULL DEFAULT '',"
+    " sender TEXT NOT NULL DEFAULT '',"
+    " recipients TEXT NOT NULL DEFAULT '',"
+    " time_ms INTEGER NOT NULL,"
+    " ctype TEXT NOT NULL DEFAULT '',"
+    " body BLOB NOT NULL,"
+    " outcome TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX archive_owner_time ON archive (owner, time_ms);"
+    "CREATE INDEX archive_time ON archive (time_ms);"
+    "CREATE TABLE archive_uris ("
+    " arch_id INTEGER NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " uri TEXT NOT NULL COLLATE NOCASE,"
+    " PRIMARY KEY (arch_id, uri));"
+    "CREATE INDEX archive_uris_uri ON archive_uris (owner, uri, arch_id);"
+    "CREATE TRIGGER archive_uris_del AFTER DELETE ON archive BEGIN"
+    " DELETE FROM archive_uris WHERE arch_id = old.id; END;",
 };
 
 struct sq_conn {
@@ -905,6 +1008,275 @@ static int c_sub_put(struct sq_conn *c, const struct store_sub *v)
 	return stmt_run(c, s);
 }
 
+/* ---- deferred messages and the archive ---- */
+
+/* An integer that SQLite keeps signed: larger values as the largest
+ * (store.c clamps stored values; this covers keys and bounds). */
+static void bind_u63(sqlite3_stmt *s, int i, uint64_t v)
+{
+	sqlite3_bind_int64(s, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v);
+}
+
+/* LIMIT n, 0 for none. */
+static void bind_limit(sqlite3_stmt *s, int i, uint32_t n)
+{
+	sqlite3_bind_int64(s, i, n ? (sqlite3_int64)n : -1);
+}
+
+/* An UPDATE or DELETE of one row by id; ENOENT when there is none. */
+static int c_id_change(struct sq_conn *c, enum stmt_id id, uint64_t key)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, id, &s);
+
+	if (err)
+		return err;
+	bind_u63(s, 1, key);
+	return run_change(c, s);
+}
+
+static int c_msg_put(struct sq_conn *c, const struct store_msg *m,
+                     uint32_t max_msgs, uint64_t max_bytes, uint64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t n = 0, bytes = 0;
+	int rc, err = stmt_get(c, ST_MSG_QUOTA, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, m->owner);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		n = col_u64(s, 0);
+		bytes = col_u64(s, 1);
+	} else {
+		err = sq_err(c, "message quota", rc);
+	}
+	stmt_end(s);
+	if (err)
+		return err;
+	if (max_msgs && n >= max_msgs)
+		return EDQUOT;
+	if (max_bytes && (bytes > max_bytes || m->len > max_bytes - bytes))
+		return EDQUOT;
+
+	err = stmt_get(c, ST_MSG_ADD, &s);
+	if (err)
+		return err;
+	bind_str(s, 1, m->owner);
+	bind_str(s, 2, m->sender);
+	bind_str(s, 3, m->sender_name);
+	sqlite3_bind_int(s, 4, m->sender_auth ? 1 : 0);
+	bind_str(s, 5, m->recipient);
+	bind_u63(s, 6, m->received_ms);
+	bind_u63(s, 7, m->expires);
+	bind_str(s, 8, m->ctype);
+	sqlite3_bind_blob64(s, 9, m->body ? m->body : "", m->len,
+	                    SQLITE_STATIC);
+	bind_str(s, 10, m->imdn_id);
+	sqlite3_bind_int64(s, 11, m->imdn_disp);
+	sqlite3_bind_int64(s, 12, m->attempts);
+	bind_u63(s, 13, m->arch_in);
+	bind_u63(s, 14, m->arch_out);
+	err = stmt_run(c, s);
+	if (!err)
+		*id = (uint64_t)sqlite3_last_insert_rowid(c->db);
+	return err;
+}
+
+static void row_msg(sqlite3_stmt *s, struct store_msg *m)
+{
+	m->id = col_u64(s, 0);
+	m->owner = col_str(s, 1);
+	m->sender = col_str(s, 2);
+	m->sender_name = col_str(s, 3);
+	m->sender_auth = sqlite3_column_int(s, 4) != 0;
+	m->recipient = col_str(s, 5);
+	m->received_ms = col_u64(s, 6);
+	m->expires = col_u64(s, 7);
+	m->ctype = col_str(s, 8);
+	m->body = col_bytes(s, 9, &m->len);
+	if (!m->body)
+		m->body = "";
+	m->imdn_id = col_str(s, 10);
+	m->imdn_disp = (uint32_t)sqlite3_column_int64(s, 11);
+	m->attempts = (uint32_t)sqlite3_column_int64(s, 12);
+	m->arch_in = col_u64(s, 13);
+	m->arch_out = col_u64(s, 14);
+}
+
+/* Step s (bound), one h call per row. */
+static int msg_rows(struct sq_conn *c, sqlite3_stmt *s, store_msg_h *h,
+                    void *arg)
+{
+	struct store_msg m;
+	int rc, err = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_msg(s, &m);
+		h(&m, arg);
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(c, "message query", rc);
+	stmt_end(s);
+	return err;
+}
+
+static int c_msg_list(struct sq_conn *c, const char *owner, uint64_t after_id,
+                      uint32_t max, store_msg_h *h, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, owner ? ST_MSG_LIST : ST_MSG_LIST_ALL, &s);
+
+	if (err)
+		return err;
+	if (owner)
+		bind_str(s, 1, owner);
+	bind_u63(s, 2, after_id);
+	bind_limit(s, 3, max);
+	return msg_rows(c, s, h, arg);
+}
+
+/* Collect up to max expired messages into out, then remove them (the
+ * caller's transaction makes it one change). */
+static int c_msg_expire(struct sq_conn *c, uint64_t now_s, uint32_t max,
+                        struct store_rows *out)
+{
+	const struct store_msg *v;
+	sqlite3_stmt *s = NULL;
+	uint32_t first = out->n;
+	int err = stmt_get(c, ST_MSG_EXPIRED, &s);
+
+	if (err)
+		return err;
+	bind_u63(s, 1, now_s);
+	bind_limit(s, 2, max);
+	err = msg_rows(c, s, store_msgbuf_add, out);
+	if (!err)
+		err = out->err;
+	if (!err)
+		err = stmt_get(c, ST_MSG_DEL, &s);
+	v = out->v;
+	for (uint32_t i = first; !err && i < out->n; i++) {
+		bind_u63(s, 1, v[i].id);
+		err = stmt_run(c, s);
+	}
+	return err;
+}
+
+/* Record one URI of an archive record (store_uri_h). */
+struct uri_add {
+	struct sq_conn *c;
+	sqlite3_stmt *s;
+	uint64_t id;
+	const char *owner;
+};
+
+static int uri_add(const struct pl *uri, void *arg)
+{
+	struct uri_add *ua = arg;
+
+	bind_u63(ua->s, 1, ua->id);
+	bind_str(ua->s, 2, ua->owner);
+	sqlite3_bind_text64(ua->s, 3, uri->p, uri->l, SQLITE_STATIC,
+	                    SQLITE_UTF8);
+	return stmt_run(ua->c, ua->s);
+}
+
+static int c_arch_put(struct sq_conn *c, const struct store_arch *a,
+                      uint64_t *idp)
+{
+	struct uri_add ua = {c, NULL, 0, a->owner};
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, ST_ARCH_ADD, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, a->owner);
+	sqlite3_bind_int(s, 2, a->outgoing ? 1 : 0);
+	bind_str(s, 3, a->peer);
+	bind_str(s, 4, a->sender);
+	bind_str(s, 5, a->recipients);
+	bind_u63(s, 6, a->time_ms);
+	bind_str(s, 7, a->ctype);
+	sqlite3_bind_blob64(s, 8, a->body ? a->body : "", a->len,
+	                    SQLITE_STATIC);
+	bind_str(s, 9, a->outcome);
+	err = stmt_run(c, s);
+	if (err)
+		return err;
+	ua.id = (uint64_t)sqlite3_last_insert_rowid(c->db);
+	err = stmt_get(c, ST_ARCH_URI_ADD, &ua.s);
+	if (!err)
+		err = store_arch_uris(a, uri_add, &ua);
+	if (!err)
+		*idp = ua.id;
+	return err;
+}
+
+static int c_arch_outcome(struct sq_conn *c, uint64_t id, const char *outcome)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, ST_ARCH_OUTCOME, &s);
+
+	if (err)
+		return err;
+	bind_u63(s, 1, id);
+	bind_str(s, 2, outcome);
+	return run_change(c, s);
+}
+
+static int c_arch_list(struct sq_conn *c, const struct store_arch_query *q,
+                       store_arch_h *h, void *arg)
+{
+	struct store_arch a;
+	sqlite3_stmt *s = NULL;
+	int rc, err;
+
+	err = stmt_get(c, q->peer ? ST_ARCH_LIST_PEER : ST_ARCH_LIST, &s);
+	if (err)
+		return err;
+	bind_str(s, 1, q->owner);
+	bind_u63(s, 2, q->since_ms);
+	bind_u63(s, 3, q->after_id);
+	bind_limit(s, 4, q->limit);
+	if (q->peer)
+		bind_str(s, 5, q->peer);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		a.id = col_u64(s, 0);
+		a.owner = col_str(s, 1);
+		a.outgoing = sqlite3_column_int(s, 2) != 0;
+		a.peer = col_str(s, 3);
+		a.sender = col_str(s, 4);
+		a.recipients = col_str(s, 5);
+		a.time_ms = col_u64(s, 6);
+		a.ctype = col_str(s, 7);
+		a.body = col_bytes(s, 8, &a.len);
+		if (!a.body)
+			a.body = "";
+		a.outcome = col_str(s, 9);
+		h(&a, arg);
+	}
+	if (rc != SQLITE_DONE)
+		err = sq_err(c, "archive query", rc);
+	stmt_end(s);
+	return err;
+}
+
+static int c_arch_expire(struct sq_conn *c, const char *owner,
+                         uint64_t before_ms)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, owner ? ST_ARCH_EXPIRE : ST_ARCH_EXPIRE_ALL, &s);
+
+	if (err)
+		return err;
+	if (owner)
+		bind_str(s, 1, owner);
+	bind_u63(s, 2, before_ms);
+	return stmt_run(c, s);
+}
+
 /* ---- the synchronous API: sync connection under sync_mtx ---- */
 
 static struct sqstore *lock_sync(struct store *st)
@@ -1330,6 +1702,123 @@ out:
 	return err;
 }
 
+static int s_msg_put(struct store *st, const struct store_msg *m,
+                     uint32_t max_msgs, uint64_t max_bytes, uint64_t *id)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync,
+		             c_msg_put(&sq->sync, m, max_msgs, max_bytes, id));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_msg_list(struct store *st, const char *owner, uint64_t after_id,
+                      uint32_t max, store_msg_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_msg_list(&sq->sync, owner, after_id, max, h, arg);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_msg_delete(struct store *st, uint64_t id)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_id_change(&sq->sync, ST_MSG_DEL, id);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_msg_tried(struct store *st, uint64_t id)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_id_change(&sq->sync, ST_MSG_TRIED, id);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_msg_owners(struct store *st, store_msg_owner_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	sqlite3_stmt *s = NULL;
+	int rc, err = stmt_get(&sq->sync, ST_MSG_OWNERS, &s);
+
+	if (err)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		h(col_str(s, 0), (uint32_t)sqlite3_column_int64(s, 1),
+		  col_u64(s, 2), arg);
+	if (rc != SQLITE_DONE)
+		err = sq_err(&sq->sync, "message owners", rc);
+	stmt_end(s);
+out:
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_msg_expire(struct store *st, uint64_t now_s, uint32_t max,
+                        struct store_rows *out)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err =
+		    tx_end(&sq->sync, c_msg_expire(&sq->sync, now_s, max, out));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_arch_put(struct store *st, const struct store_arch *a,
+                      uint64_t *id)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync, c_arch_put(&sq->sync, a, id));
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_arch_outcome(struct store *st, uint64_t id, const char *outcome)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_arch_outcome(&sq->sync, id, outcome);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_arch_list(struct store *st, const struct store_arch_query *q,
+                       store_arch_h *h, void *arg)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = c_arch_list(&sq->sync, q, h, arg);
+
+	unlock_sync(sq);
+	return err;
+}
+
+static int s_arch_expire(struct store *st, const char *owner,
+                         uint64_t before_ms)
+{
+	struct sqstore *sq = lock_sync(st);
+	int err = exec_id(&sq->sync, ST_BEGIN);
+
+	if (!err)
+		err = tx_end(&sq->sync,
+		             c_arch_expire(&sq->sync, owner, before_ms));
+	unlock_sync(sq);
+	return err;
+}
+
 /* ---- the worker ---- */
 
 /* The writing part of op (runs inside its savepoint). */
@@ -1348,6 +1837,21 @@ static int op_write(struct sq_conn *c, struct store_op *op)
 		return c_sub_put(c, &op->sub);
 	case STORE_OP_SUB_DELETE:
 		return c_key_delete(c, ST_SUB_DEL, op->sub.id);
+	case STORE_OP_MSG_PUT:
+		return c_msg_put(c, &op->msg, op->max_msgs, op->max_bytes,
+		                 &op->id);
+	case STORE_OP_MSG_DELETE:
+		return c_id_change(c, ST_MSG_DEL, op->id);
+	case STORE_OP_MSG_TRIED:
+		return c_id_change(c, ST_MSG_TRIED, op->id);
+	case STORE_OP_MSG_EXPIRE:
+		return c_msg_expire(c, op->since, op->max, &op->rows);
+	case STORE_OP_ARCH_PUT:
+		return c_arch_put(c, &op->arch, &op->id);
+	case STORE_OP_ARCH_OUTCOME:
+		return c_arch_outcome(c, op->id, op->arch.outcome);
+	case STORE_OP_ARCH_EXPIRE:
+		return c_arch_expire(c, op->arch.owner, op->since);
 	default:
 		return EINVAL;
 	}
@@ -1366,6 +1870,13 @@ static int op_exec(struct sq_conn *c, struct store_op *op)
 		err = c_doc_changes(c, op->since, op->max, store_docbuf_add,
 		                    &op->res);
 		return store_docbuf_finish(&op->res, err);
+	case STORE_OP_MSG_LIST:
+		err = c_msg_list(c, op->msg.owner, op->since, op->max,
+		                 store_msgbuf_add, &op->rows);
+		return store_msgbuf_finish(&op->rows, err);
+	case STORE_OP_ARCH_LIST:
+		err = c_arch_list(c, &op->query, store_archbuf_add, &op->rows);
+		return store_archbuf_finish(&op->rows, err);
 	default:
 		break;
 	}
@@ -1377,7 +1888,13 @@ static int op_exec(struct sq_conn *c, struct store_op *op)
 		exec_id(c, ST_ROLLBACK_TO);
 	/* RELEASE after ROLLBACK TO drops the savepoint */
 	rerr = exec_id(c, ST_RELEASE);
-	return err ? err : rerr;
+	if (!err)
+		err = rerr;
+	/* the expired messages go to the handler (they are gone when the
+	 * batch commits; a failed commit turns the result into EIO) */
+	if (op->type == STORE_OP_MSG_EXPIRE)
+		err = store_msgbuf_finish(&op->rows, err);
+	return err;
 }
 
 /* One transaction for the whole batch. */
@@ -1643,6 +2160,16 @@ const struct store_be store_be_sqlite = {
     .sub_put = s_sub_put,
     .sub_delete = s_sub_delete,
     .sub_list = s_sub_list,
+    .msg_put = s_msg_put,
+    .msg_list = s_msg_list,
+    .msg_delete = s_msg_delete,
+    .msg_tried = s_msg_tried,
+    .msg_owners = s_msg_owners,
+    .msg_expire = s_msg_expire,
+    .arch_put = s_arch_put,
+    .arch_outcome = s_arch_outcome,
+    .arch_list = s_arch_list,
+    .arch_expire = s_arch_expire,
     .submit = s_submit,
     .drain = s_drain,
 };

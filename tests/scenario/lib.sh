@@ -1062,3 +1062,315 @@ notify_after_change() {
 		fail "watcher $1: NOTIFY $2 came $d s after impctl ended" \
 			"(allowed: from its start to $3 s after its end)"
 }
+
+# --------------------------------------------------------------------------
+# IM helpers (sipp scenarios in im/; traces read by sipmsg.py)
+
+IM_XML=$SCN_ROOT/im
+
+# im_reason CODE: a reason phrase for a device's answer.
+im_reason() {
+	case $1 in
+	200) echo OK ;;
+	403) echo Forbidden ;;
+	408) echo Request Timeout ;;
+	415) echo Unsupported Media Type ;;
+	480) echo Temporarily Unavailable ;;
+	486) echo Busy Here ;;
+	488) echo Not Acceptable Here ;;
+	500) echo Server Internal Error ;;
+	503) echo Service Unavailable ;;
+	603) echo Decline ;;
+	*) echo Answer ;;
+	esac
+}
+
+# device LABEL USER [CODE]: a phone of USER@example.com in the background
+# (im/device.xml) on a port of its own (DPORT_<LABEL>): it registers
+# 127.0.0.1:PORT from that port (digest password $DEV_PASS, secret), then
+# answers every MESSAGE with CODE (200) for $DEV_HOLD ms (50000) or until
+# stop_device; each answer leaves $DEV_DELAY ms (0) after the MESSAGE
+# came. Waits until impctl lists the binding. Messages impd sends right
+# after the 200 to the REGISTER reach it: it listens before it registers.
+# DEV_EXPIRES: the Expires it asks for (600).
+device() {
+	local label=$1 user=$2 code=${3:-200} port ooc
+	local SIPP_TIMEOUT=${DEV_TIMEOUT:-60}
+	port=$(pool_port)
+	eval "DPORT_$label=$port"
+	ooc=$T/device_ooc_$code.xml
+	sed "s/SIP\/2\.0 CODE /SIP\/2.0 $code /" "$IM_XML/device_ooc.xml" \
+		>"$ooc"
+	start_sipp "$label" "$IM_XML/device.xml" -p "$port" -m 1 \
+		-oocsf "$ooc" -key user "$user" -key domain "$DOMAIN" \
+		-key expires "${DEV_EXPIRES:-600}" \
+		-key hold "${DEV_HOLD:-50000}" -key reason "$(im_reason "$code")" \
+		-key delay "${DEV_DELAY:-0}" \
+		-auth_uri "$DOMAIN" -au "$user" -ap "${DEV_PASS:-secret}" \
+		"127.0.0.1:$SIP_PORT"
+	wait_reg "$user@$DOMAIN" "127.0.0.1:$port" 5 ||
+		fail "device $label ($user, port $port) did not register"
+}
+
+# stop_device LABEL: stop the device's sipp (its binding stays).
+stop_device() {
+	local pid
+	eval "pid=\${SIPP_PID_$1:-}"
+	[ -n "$pid" ] && stop_pid "$pid" 2
+	return 0
+}
+
+# im_send LABEL EXPECT USER TO BODY [CTYPE [HDRS]]: USER@example.com sends
+# one MESSAGE to sip:TO@example.com (im/send.xml: 407, then with
+# credentials, password $IM_PASS or secret) with BODY (a string) of type
+# CTYPE (text/plain;charset=UTF-8) and extra header lines HDRS (each
+# ending in CRLF); fails unless the final response's code matches EXPECT
+# (a grep -E pattern: "202", "200|202"). IM_STATUS: its status line.
+im_send() {
+	local label=$1 expect=$2 user=$3 to=$4 body=$5
+	local ctype=${6:-text/plain;charset=UTF-8} hdrs=${7:-} st code
+	run_sipp "$label" "$IM_XML/send.xml" -p "$(pool_port)" -m 1 \
+		-key user "$user" -key domain "$DOMAIN" -key to "$to" \
+		-key ctype "$ctype" -key body "$body" -key hdrs "$hdrs" \
+		-auth_uri "$to@$DOMAIN" -au "$user" -ap "${IM_PASS:-secret}" \
+		"127.0.0.1:$SIP_PORT"
+	st=$?
+	IM_STATUS=$(sipmsg nfields "$T/$label.msg" recv '^SIP/2\.0 [2-6]' -1 \
+		2>/dev/null)
+	code=$(echo "$IM_STATUS" | awk '{ print $2 }')
+	echo "$code" | grep -qxE -- "$expect" ||
+		fail "MESSAGE $label ($user to $to): got" \
+			"'${IM_STATUS:-no final response}', expected $expect"
+	sipp_ok "$label" $st
+}
+
+# im_sent LABEL FILE: the body of the MESSAGE with credentials that
+# im_send LABEL sent, byte for byte, into FILE.
+im_sent() {
+	sipmsg body "$T/$1.msg" sent '^MESSAGE .*\|2 MESSAGE$' >"$2" ||
+		fail "sender $1 sent no MESSAGE with credentials"
+}
+
+# im_status_is LABEL REGEX: the final response of im_send LABEL (status
+# line) matches REGEX (grep -E, whole line).
+im_status_is() {
+	local s
+	s=$(sipmsg nfields "$T/$1.msg" recv '^SIP/2\.0 [2-6]' -1 2>/dev/null)
+	echo "$s" | grep -qxE -- "$2" ||
+		fail "MESSAGE $1: final response '$s', expected '$2'"
+}
+
+# now_ms: the time in milliseconds (wall clock; the polling loops below
+# end by the clock, not by a count, as starting Python may take long on
+# a busy machine).
+now_ms() {
+	local t=${EPOCHREALTIME//[.,]/}
+	echo $(( t / 1000 ))
+}
+
+# msgs LABEL: how many MESSAGE requests device LABEL has received so far
+# (distinct Call-ID and CSeq: a retransmission counts once; awk, no
+# Python start-up in polling loops).
+msgs() {
+	if [ -s "$T/$1.msg" ]; then
+		awk '
+		{ sub(/\r$/, "") }
+		/^-+ [0-9][0-9][0-9][0-9]-/ { st = 0; next }
+		/^(UDP|TCP|TLS|SCTP) message received/ { st = 1; next }
+		/^(UDP|TCP|TLS|SCTP) message sent/ { st = 0; next }
+		st == 1 && $0 != "" { st = ($0 ~ /^MESSAGE /) ? 2 : 0
+			cid = ""; cs = ""; next }
+		st == 2 && $0 == "" { seen[cid "|" cs] = 1; st = 0; next }
+		st == 2 && tolower($0) ~ /^(call-id|i)[ \t]*:/ { cid = $0 }
+		st == 2 && tolower($0) ~ /^cseq[ \t]*:/ { cs = $0 }
+		END { n = 0; for (k in seen) n++; print n }' "$T/$1.msg"
+	else
+		echo 0
+	fi
+}
+
+# wait_msgs LABEL N [SECONDS [WHAT]]: wait (5 s) until device LABEL got N
+# MESSAGEs; fail naming WHAT otherwise.
+wait_msgs() {
+	local end=$(( $(now_ms) + ${3:-5} * 1000 ))
+	while :; do
+		[ "$(msgs "$1")" -ge "$2" ] && return 0
+		impd_alive
+		[ "$(now_ms)" -ge $end ] && break
+		sleep 0.05
+	done
+	fail "device $1: ${4:-MESSAGE $2} did not arrive within ${3:-5} s" \
+		"($(msgs "$1") MESSAGEs so far)"
+}
+
+# msgs_exactly LABEL N SECONDS: device LABEL has N MESSAGEs and no more
+# arrive within SECONDS.
+msgs_exactly() {
+	local end=$(( $(now_ms) + $3 * 1000 )) got
+	while :; do
+		got=$(msgs "$1")
+		[ "$got" -gt "$2" ] &&
+			fail "device $1: $got MESSAGEs, expected exactly $2" \
+				"(the extra: $(msg_fields "$1" $(( $2 + 1 )) \
+					Content-Type | tr '\n' '|'))"
+		[ "$(now_ms)" -ge $end ] && break
+		sleep 0.05
+	done
+	[ "$got" = "$2" ] ||
+		fail "device $1: $got MESSAGEs, expected exactly $2"
+}
+
+# msg_hdr LABEL N NAME: header NAME of MESSAGE N device LABEL received.
+msg_hdr() {
+	sipmsg nheader "$T/$1.msg" recv '^MESSAGE ' "$2" "$3"
+}
+
+# msg_fields LABEL N NAME...: its request line and those headers.
+msg_fields() {
+	local label=$1 n=$2
+	shift 2
+	sipmsg nfields "$T/$label.msg" recv '^MESSAGE ' "$n" "$@"
+}
+
+# msg_body LABEL N FILE: the body of MESSAGE N of device LABEL into FILE.
+msg_body() {
+	sipmsg nbody "$T/$1.msg" recv '^MESSAGE ' "$2" >"$3" ||
+		fail "device $1: there is no MESSAGE $2"
+}
+
+# msg_time LABEL N: when MESSAGE N reached device LABEL.
+msg_time() {
+	sipmsg ntime "$T/$1.msg" recv '^MESSAGE ' "$2"
+}
+
+# msg_hdr_is LABEL N NAME REGEX: header NAME of MESSAGE N matches REGEX
+# (grep -E, whole value).
+msg_hdr_is() {
+	local v
+	v=$(msg_hdr "$1" "$2" "$3") || fail "device $1: there is no MESSAGE $2"
+	echo "$v" | grep -qxE -- "$4" ||
+		fail "device $1: MESSAGE $2 has $3 '$v', expected '$4'"
+}
+
+# msg_cpim LABEL N: the summary of MESSAGE N's CPIM body (sipmsg.py cpim).
+msg_cpim() {
+	sipmsg cpim "$T/$1.msg" recv '^MESSAGE ' "$2"
+}
+
+# cpim_has LABEL N LINE...: fail unless the CPIM summary of MESSAGE N of
+# device LABEL has every LINE (grep -E, whole line).
+cpim_has() {
+	local label=$1 n=$2 sum l
+	shift 2
+	sum=$(msg_cpim "$label" "$n" 2>&1) ||
+		fail "device $label: MESSAGE $n has no valid CPIM body ($sum)"
+	for l in "$@"; do
+		echo "$sum" | grep -qxE -- "$l" ||
+			fail "device $label: MESSAGE $n: CPIM lacks '$l'; it has:" \
+				"$(echo "$sum" | tr '\n' '|')"
+	done
+}
+
+# cpim_value LABEL N H|C NAME: the value of CPIM message (H) or content
+# (C) header NAME (first one) of MESSAGE N.
+cpim_value() {
+	msg_cpim "$1" "$2" 2>/dev/null |
+		sed -n "s/^$3 $4: //p" | head -n 1
+}
+
+# deferred_ok LABEL N SENDER TO SENT-LABEL: MESSAGE N of device LABEL is
+# the deferred form (message/cpim) of what im_send SENT-LABEL sent, from
+# sip:SENDER@example.com to sip:TO@example.com: SIP From and To, CPIM
+# From, To and DateTime, the inner Content-Type equal to the original's
+# and the inner body equal to the original byte for byte (sipmsg.py
+# deferred). DEFERRED_DT: its CPIM DateTime.
+deferred_ok() {
+	local r
+	r=$(sipmsg deferred "$T/$1.msg" "$2" "$T/$5.msg" "sip:$3@$DOMAIN" \
+		"sip:$4@$DOMAIN") ||
+		fail "device $1: MESSAGE $2 (deferred from $5): $r"
+	DEFERRED_DT=${r#ok }
+}
+
+# datetimes_sorted VALUE...: fail unless every VALUE is an RFC 3339 date
+# and time and they never decrease.
+datetimes_sorted() {
+	local r
+	r=$("$PYTHON" - "$@" <<'PYEOF'
+import datetime, re, sys
+prev = None
+for v in sys.argv[1:]:
+    m = re.fullmatch(r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?'
+                     r'(Z|[-+]\d\d:\d\d)', v)
+    if not m:
+        print('not an RFC 3339 date-time: %r' % v)
+        sys.exit(1)
+    t = datetime.datetime.strptime(m.group(1), '%Y-%m-%dT%H:%M:%S')
+    frac = float(m.group(2) or 0)
+    off = 0
+    if m.group(3) != 'Z':
+        sign = 1 if m.group(3)[0] == '+' else -1
+        off = sign * (int(m.group(3)[1:3]) * 60 + int(m.group(3)[4:6]))
+    when = (t - datetime.datetime(1970, 1, 1)).total_seconds() + frac \
+        - off * 60
+    if prev is not None and when < prev:
+        print('%s comes before the one above it' % v)
+        sys.exit(1)
+    prev = when
+PYEOF
+) || fail "DateTime values: $r"
+}
+
+# mwi_watch LABEL USER [TO]: USER subscribes to TO's (USER's)
+# message-summary (RFC 3842) through presence/watch.xml.
+mwi_watch() {
+	W_ACCEPT=application/simple-message-summary \
+		watch "$1" "$2" "${3:-$2}" message-summary
+}
+
+# wait_mwi LABEL SECONDS LINE...: wait until the last NOTIFY of watcher
+# LABEL has every LINE (grep -E, whole line, CR removed) in its body.
+# WAIT_MWI_N: the number of the NOTIFY that matched.
+wait_mwi() {
+	local label=$1 n=$(( $2 * 20 )) seen=-1 cur body="" l ok
+	shift 2
+	while [ $n -gt 0 ]; do
+		cur=$(notifies "$label")
+		if [ "$cur" != "$seen" ] && [ "$cur" -gt 0 ]; then
+			seen=$cur
+			body=$(sipmsg nbody "$T/$label.msg" recv '^NOTIFY' \
+				"$cur" | tr -d '\r')
+			ok=1
+			for l in "$@"; do
+				if ! echo "$body" | grep -qxE -- "$l"; then
+					ok=0
+					break
+				fi
+			done
+			if [ $ok = 1 ]; then
+				WAIT_MWI_N=$cur
+				return 0
+			fi
+		fi
+		impd_alive
+		sleep 0.05
+		n=$((n - 1))
+	done
+	fail "watcher $label: no NOTIFY with '$*' (last of $seen:" \
+		"$(echo "$body" | tr '\n' '|'))"
+}
+
+# http_get LABEL USER PASSWORD PATH: GET http://127.0.0.1:$HTTP_PORT/PATH
+# with digest credentials (curl --digest); the status code on stdout, the
+# body in $T/LABEL.http, the headers of the last response (after the 401
+# with the challenge) in $T/LABEL.hdr.
+http_get() {
+	local st
+	need curl curl
+	st=$(curl -s -o "$T/$1.http" -D "$T/$1.hdrs" -w '%{http_code}' \
+		--max-time 10 --digest -u "$2:$3" \
+		"http://127.0.0.1:$HTTP_PORT/$4" 2>>"$T/curl.log")
+	awk '/^HTTP\// { b = "" } { b = b $0 "\n" } END { printf "%s", b }' \
+		"$T/$1.hdrs" >"$T/$1.hdr" 2>/dev/null
+	echo "$st"
+}

@@ -62,6 +62,32 @@ the same direction):
         the same message again, is skipped). Prints the problem and exits 1,
         or prints "ok N" (N NOTIFYs).
 
+IM additions (N as above; the CPIM body must use CRLF line ends, RFC 3862):
+
+    sipmsg.py ucount FILE DIR REGEX
+        how many such messages, a retransmitted request counted once
+    sipmsg.py cpim FILE DIR REGEX N
+        the CPIM (RFC 3862) body of the N-th such message: every message
+        header as "H NAME: VALUE", then every content header as
+        "C NAME: VALUE", in order (exit 1 with the reason when the body
+        is not CPIM)
+    sipmsg.py cpimbody FILE DIR REGEX N
+        the content inside that CPIM body, byte for byte
+    sipmsg.py imdn FILE DIR REGEX N
+        a summary of the RFC 5438 document inside that CPIM body:
+          message-id ID
+          datetime VALUE
+          recipient-uri URI / original-recipient-uri URI (when present)
+          NOTIFICATION STATUS      (e.g. "processing-notification stored",
+                                    "delivery-notification failed")
+    sipmsg.py deferred FILE N SENT-FILE FROM-URI TO-URI
+        check that the N-th MESSAGE received in FILE is the deferred form
+        (issue 4) of the MESSAGE with credentials ("2 MESSAGE") sent in
+        SENT-FILE: Content-Type message/cpim; SIP From <FROM-URI> with a
+        tag, To <TO-URI>; CPIM From and To with those URIs, an RFC 3339
+        DateTime; the inner Content-Type and content equal to what was
+        sent. Prints "ok DATETIME", or the problem and exits 1.
+
 The trace holds every message as sipp sent or received it, with its length,
 so bodies come back exactly.  Standard library only.
 """
@@ -392,6 +418,9 @@ def main(argv):
     st = presence_main(argv)
     if st is not None:
         return st
+    st = im_main(argv)
+    if st is not None:
+        return st
     if len(argv) >= 2 and argv[0] == 'list':
         for d, raw, when in messages(argv[1]):
             print('\t'.join(('%.6f' % when, d) + describe(raw)))
@@ -422,6 +451,156 @@ def main(argv):
         return 1
     sys.stderr.write(__doc__)
     return 2
+
+
+# --- IM additions -------------------------------------------------------
+
+NS_IMDN = 'urn:ietf:params:xml:ns:imdn'
+CPIM_HDR = re.compile(rb'^([!-9;-~]+):[ \t]?(.*)$')
+
+
+def cpim_headers(block, what):
+    out = []
+    for line in block.split(b'\r\n'):
+        if b'\n' in line or b'\r' in line:
+            raise ValueError('%s: a line ends in a bare LF or CR' % what)
+        m = CPIM_HDR.match(line)
+        if not m:
+            raise ValueError('%s: not a header line: %r' % (what, line[:60]))
+        out.append((m.group(1).decode('latin-1'),
+                    m.group(2).decode('utf-8', 'replace').strip()))
+    return out
+
+
+def cpim_parse(body):
+    """(message headers, content headers, content) of a CPIM body."""
+    i = body.find(b'\r\n\r\n')
+    if i <= 0:
+        raise ValueError('no message headers ended by an empty line')
+    mh = cpim_headers(body[:i], 'message headers')
+    rest = body[i + 4:]
+    j = rest.find(b'\r\n\r\n')
+    if j <= 0:
+        raise ValueError('no content headers ended by an empty line')
+    ch = cpim_headers(rest[:j], 'content headers')
+    return mh, ch, rest[j + 4:]
+
+
+def imdn_summary(content):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(content)
+    if root.tag != '{%s}imdn' % NS_IMDN:
+        raise ValueError('root element is %s, not imdn' % root.tag)
+    out = []
+    for el in root:
+        name = el.tag.split('}')[-1]
+        if name.endswith('-notification'):
+            st = el.find('{%s}status' % NS_IMDN)
+            kids = [c.tag.split('}')[-1] for c in st] if st is not None \
+                else []
+            out.append('%s %s' % (name, ','.join(kids) or '-'))
+        else:
+            out.append('%s %s' % (name, text_of(el)))
+    return out
+
+
+RFC3339 = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?'
+                     r'(Z|[-+]\d\d:\d\d)')
+
+
+def uri_in(value, uri):
+    """value is a name-addr whose URI is uri ("Name" <uri>;params)."""
+    return re.fullmatch(r'(?:[^<]*)<%s>(?:\s*;.*)?' % re.escape(uri),
+                        value.strip()) is not None
+
+
+def deferred_problem(path, n, sent_path, frm, to):
+    m = nth(path, 'recv', '^MESSAGE ', n)
+    if m is None:
+        return 'there is no MESSAGE %s' % n, None
+    head, body = split(m[0])
+    ct = header(head, header_names('content-type'))
+    if ct.split(';')[0].strip().lower() != 'message/cpim':
+        return 'Content-Type is %r, not message/cpim' % ct, None
+    v = header(head, header_names('from'))
+    if not uri_in(v, frm) or not tag_of(v):
+        return 'SIP From is %r, expected <%s> with a tag' % (v, frm), None
+    v = header(head, header_names('to'))
+    if not uri_in(v, to):
+        return 'SIP To is %r, expected <%s>' % (v, to), None
+    sent = None
+    for raw, _, _ in select(sent_path, 'sent', r'^MESSAGE .*\|2 MESSAGE$'):
+        sent = raw
+        break
+    if sent is None:
+        return 'no MESSAGE with credentials in %s' % sent_path, None
+    shead, sbody = split(sent)
+    sct = header(shead, header_names('content-type'))
+    try:
+        mh, ch, content = cpim_parse(body)
+    except ValueError as e:
+        return 'not CPIM: %s' % e, None
+    mhd = {}
+    for k, v in mh:
+        mhd.setdefault(k.lower(), v)
+    chd = {}
+    for k, v in ch:
+        chd.setdefault(k.lower(), v)
+    if not uri_in(mhd.get('from', ''), frm):
+        return 'CPIM From is %r, expected <%s>' % (mhd.get('from'), frm), \
+            None
+    if not uri_in(mhd.get('to', ''), to):
+        return 'CPIM To is %r, expected <%s>' % (mhd.get('to'), to), None
+    dt = mhd.get('datetime', '')
+    if not RFC3339.fullmatch(dt):
+        return 'CPIM DateTime is %r' % dt, None
+    if chd.get('content-type') != sct:
+        return 'inner Content-Type is %r, the original %r' % (
+            chd.get('content-type'), sct), None
+    if content != sbody:
+        return 'inner body %r differs from the original %r' % (
+            content[:80], sbody[:80]), None
+    return None, dt
+
+
+def im_main(argv):
+    """The IM subcommands; None when argv is none of them."""
+    cmd = argv[0] if argv else ''
+    if cmd == 'deferred' and len(argv) >= 6:
+        problem, dt = deferred_problem(argv[1], argv[2], argv[3], argv[4],
+                                       argv[5])
+        if problem:
+            print(problem)
+            return 1
+        print('ok %s' % dt)
+        return 0
+    if cmd == 'ucount' and len(argv) >= 4:
+        print(len(list(select_unique(argv[1], argv[2], argv[3]))))
+        return 0
+    if cmd in ('cpim', 'cpimbody', 'imdn') and len(argv) >= 5:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            sys.stderr.write('no such message\n')
+            return 1
+        try:
+            mh, ch, content = cpim_parse(split(m[0])[1])
+            if cmd == 'imdn':
+                lines = imdn_summary(content)
+        except Exception as e:  # ValueError, ParseError
+            sys.stderr.write('%s\n' % e)
+            return 1
+        if cmd == 'cpimbody':
+            sys.stdout.buffer.write(content)
+        elif cmd == 'cpim':
+            for k, v in mh:
+                print('H %s: %s' % (k, v))
+            for k, v in ch:
+                print('C %s: %s' % (k, v))
+        else:
+            for line in lines:
+                print(line)
+        return 0
+    return None
 
 
 if __name__ == '__main__':

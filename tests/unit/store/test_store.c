@@ -100,7 +100,7 @@ static int suite_domains(const char *uri)
 
 	err = store_open(&st, uri, NULL);
 	TEST_ERR(err);
-	TEST_EQ(3, store_schema_version(st));
+	TEST_EQ(4, store_schema_version(st));
 
 	err = store_domain_add(st, "example.com");
 	TEST_ERR(err);

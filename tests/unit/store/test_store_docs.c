@@ -1206,7 +1206,7 @@ TEST(test_store_sqlite_migrate_v2_docs)
 
 	err = store_open(&st, t.uri, NULL);
 	TEST_ERR(err);
-	TEST_EQ(3, store_schema_version(st));
+	TEST_EQ(STORE_SCHEMA_VERSION, store_schema_version(st));
 	err = store_domain_exists(st, "example.com", &ex);
 	TEST_ERR(err);
 	TEST_ASSERT(ex);
