@@ -116,6 +116,10 @@ static void mhd_log(void *arg, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
+	/* 0.9.75 says this whenever MHD_USE_ERROR_LOG comes with a
+	 * logger, although the logger is the first option */
+	if (strstr(line, "EXTERNAL_LOGGER is not the first option"))
+		return;
 	log_notice(NULL, "libmicrohttpd: %s", line);
 }
 

@@ -383,11 +383,33 @@ static bool extra_ok(const char *s)
 	return true;
 }
 
+/* A line fold (CRLF and white space, as in a SIP display name, RFC 3261
+ * 25.1) at p? */
+static bool is_fold(const char *p)
+{
+	return p[0] == '\r' && p[1] == '\n' && is_wsp(p[2]);
+}
+
+/* CR and LF only inside folds. */
+static bool name_text_ok(const char *s)
+{
+	for (; s && *s; s++) {
+		if (is_fold(s))
+			s += 2;
+		else if (*s == '\r' || *s == '\n')
+			return false;
+	}
+	return true;
+}
+
+/* The display name as a quoted-string, folds unfolded. */
 static int write_name(struct buf *mb, const char *name)
 {
 	int err = buf_write_u8(mb, '"');
 
 	for (const char *p = name; !err && *p; p++) {
+		if (is_fold(p))
+			p += 2;
 		if (*p == '"' || *p == '\\')
 			err = buf_write_u8(mb, '\\');
 		if (!err)
@@ -440,7 +462,7 @@ int cpim_build(struct buf **mbp, const struct cpim_wrap *w)
 
 	if (!mbp || !w || !uri_ok(w->from_uri) || !uri_ok(w->to_uri) ||
 	    !w->ctype || !w->ctype[0] || has_crlf(w->ctype) ||
-	    has_crlf(w->from_name) || (w->imdn_id && !w->imdn_id[0]) ||
+	    !name_text_ok(w->from_name) || (w->imdn_id && !w->imdn_id[0]) ||
 	    has_crlf(w->imdn_id) || has_crlf(w->imdn_disp) ||
 	    (w->imdn_disp && !w->imdn_id) || !extra_ok(w->extra_content_hdrs) ||
 	    (!w->body && w->len))

@@ -85,7 +85,8 @@ struct cpim_wrap {
 /* The complete message/cpim body (no outer SIP headers): From, To,
  * DateTime, the imdn fields, a blank line, Content-Type and the extra
  * content headers (a CRLF is added when they lack one), a blank line, the
- * body. A display name is quoted and escaped. EINVAL for a missing or
+ * body. A display name (unescaped text) is quoted and escaped; a line
+ * fold in it (CRLF before SP or HTAB) is unfolded. EINVAL for a missing or
  * empty URI or ctype, URIs with white space, controls, '<' or '>', CR or
  * LF in the other values, extra headers with a blank line or a line
  * without a colon, imdn_disp without imdn_id. */

@@ -561,9 +561,16 @@ static int req_alloc(struct im_req **rqp, struct im *im, struct sip_stsx *st,
 	                           sizeof(rq->sender)))
 		snprintf(rq->sender, sizeof(rq->sender), "%.*s",
 		         PL_PRINT(&msg->from.auri));
-	if (msg->from.dname.l < sizeof(rq->sender_name))
-		pl_strcpy(&msg->from.dname, rq->sender_name,
-		          sizeof(rq->sender_name));
+	/* the display name without its quoted-pair escapes */
+	for (size_t i = 0, j = 0;
+	     i < msg->from.dname.l && j < sizeof(rq->sender_name) - 1; i++) {
+		char c = msg->from.dname.p[i];
+
+		if (c == '\\' && i + 1 < msg->from.dname.l)
+			c = msg->from.dname.p[++i];
+		rq->sender_name[j++] = c;
+		rq->sender_name[j] = '\0';
+	}
 	if (loc_aor_print(&msg->uri, rq->rcpt, sizeof(rq->rcpt)))
 		snprintf(rq->rcpt, sizeof(rq->rcpt), "%.*s",
 		         PL_PRINT(&msg->uri.host));

@@ -28,6 +28,7 @@
 struct dmsg {
 	struct store_msg m; /* strings point into s */
 	char *s;
+	bool gone; /* expired meanwhile: counted off already */
 };
 
 /* A drain run of one user: the batch read from the store and the
@@ -38,7 +39,6 @@ struct drain {
 	struct im_user *u; /* NULL once the user or service is gone */
 	struct dmsg *v;    /* mem array of BATCH */
 	uint32_t n, i;
-	bool delivered_any;
 };
 
 static void drain_next(struct drain *d);
@@ -48,6 +48,7 @@ static void dmsg_reset(struct dmsg *dm)
 {
 	dm->s = mem_deref(dm->s);
 	memset(&dm->m, 0, sizeof(dm->m));
+	dm->gone = false;
 }
 
 static void drain_destroy(void *data)
@@ -225,7 +226,8 @@ static void deleted_h(int err, void *arg)
 		d->u->draining = false;
 		return;
 	}
-	count_removed(d->im, d->u, dm->m.len);
+	if (!dm->gone)
+		count_removed(d->im, d->u, dm->m.len);
 	d->i++;
 	drain_next(d);
 }
@@ -301,6 +303,8 @@ static void drain_next(struct drain *d)
 
 	if (!d->u)
 		return;
+	while (d->i < d->n && d->v[d->i].gone)
+		d->i++; /* expired while waiting in this batch */
 	if (d->i >= d->n) {
 		drain_read(d);
 		return;
@@ -315,7 +319,15 @@ static void drain_next(struct drain *d)
 		                    dm->m.sender_auth ? pai : NULL, sent_h, d);
 	}
 	mem_deref(mb);
-	if (err) {
+	if (err == EINVAL || err == EBADMSG) {
+		/* it can never be sent: drop it rather than block the
+		 * messages behind it */
+		log_warn(NULL, "stored message %llu dropped: %s",
+		         (unsigned long long)dm->m.id, err_str(err));
+		err = store_msg_delete(im->st, dm->m.id, deleted_h, d);
+		if (err)
+			deleted_h(err, d);
+	} else if (err) {
 		log_warn(NULL, "delivering stored message %llu: %s",
 		         (unsigned long long)dm->m.id, err_str(err));
 		stop(d, 500);
@@ -346,8 +358,19 @@ static void batch_h(int err, const struct store_msg *msgs, uint32_t n,
 		d->n++;
 	}
 	if (!d->n) {
-		d->u->draining = false;
-		log_debug(NULL, "no more stored messages for %s", d->u->aor);
+		struct im_user *u = d->u;
+
+		u->draining = false;
+		log_debug(NULL, "no more stored messages for %s", u->aor);
+		/* a run from the start that found nothing: the store is the
+		 * truth for the count */
+		if (!u->cursor && u->waiting) {
+			d->im->stats.waiting -=
+			    MIN(d->im->stats.waiting, u->waiting);
+			u->waiting = 0;
+			u->bytes = 0;
+			count_changed(d->im, u);
+		}
 		return;
 	}
 	drain_next(d);
@@ -436,6 +459,11 @@ static void expired_h(int err, const struct store_msg *msgs, uint32_t n,
 		         (unsigned long long)m->id, m->owner);
 		im->stats.expired++;
 		outcome(im, m, "expired");
+		/* in the batch of a drain run: the run must not count it
+		 * off again (nor send it when it has not gone yet) */
+		for (uint32_t k = 0; u && u->drain && k < u->drain->n; k++)
+			if (u->drain->v[k].m.id == m->id)
+				u->drain->v[k].gone = true;
 		if (u)
 			count_removed(im, u, m->len);
 		if (m->imdn_disp & IMDN_NEGATIVE_DELIVERY)

@@ -260,33 +260,32 @@ static void member_user_h(int err, const struct store_user *su, void *arg)
 		member_stored_h(err, 0, j);
 }
 
-static bool foreign_sent_h(uint16_t scode, const struct sip_msg *resp,
-                           void *arg)
+static bool direct_sent_h(uint16_t scode, const struct sip_msg *resp, void *arg)
 {
 	(void)resp;
 	(void)arg;
-	log_info(NULL, "group copy to another domain: %u", scode);
+	log_info(NULL, "group copy sent without storing: %u", scode);
 	return false;
 }
 
-/* A member in another domain: sent at once, not stored (impd keeps
- * messages for its own users only). */
-static void member_foreign(struct gjob *j, const char *uri)
+/* A copy sent at once, not stored: to a member in another domain (impd
+ * keeps messages for its own users only) or to a local member who
+ * refuses storage. owner: "user@host" the request goes to. */
+static void member_direct(struct gjob *j, const char *uri, const char *owner)
 {
 	struct im_req *rq = j->rq;
 	struct store_msg m;
 	struct buf *mb = NULL;
 	int err;
 
-	im_req_msg(rq, &m, uri + (strncmp(uri, "sip:", 4) ? 0 : 4),
-	           j->to[0] ? j->to : uri);
+	im_req_msg(rq, &m, owner, j->to[0] ? j->to : uri);
 	m.ctype = j->ctype;
 	m.body = j->body;
 	m.len = j->len;
 	err = im_defer_request(&mb, rq->im, &m);
 	if (!err)
 		err = proxy_originate(rq->im->px, (const char *)mb->b, mb->end,
-		                      NULL, foreign_sent_h, NULL);
+		                      NULL, direct_sent_h, NULL);
 	mem_deref(mb);
 	if (err) {
 		j->failed++;
@@ -317,7 +316,8 @@ static void next(struct gjob *j)
 			continue;
 		}
 		if (!dom_is_local(im->dom, &u.host)) {
-			member_foreign(j, uri);
+			member_direct(j, uri,
+			              uri + (strncmp(uri, "sip:", 4) ? 0 : 4));
 			j->i++;
 			continue;
 		}
@@ -339,6 +339,20 @@ static void next(struct gjob *j)
 			log_info(&j->rq->lctx, "group copy for %s: %s", aor,
 			         perm.handling == PRES_IM_BLOCK ? "blocked"
 			                                        : "discarded");
+			j->i++;
+			continue;
+		}
+		if (perm.has_reception && perm.reception == PRES_IM_REJECT) {
+			/* never stored: sent now if a device is there */
+			if (list_head(loc_find(im->loc, aor))) {
+				member_direct(j, uri, aor);
+			} else {
+				j->failed++;
+				log_info(&j->rq->lctx,
+				         "group copy for %s: offline, "
+				         "reception reject",
+				         aor);
+			}
 			j->i++;
 			continue;
 		}

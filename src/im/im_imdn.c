@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../base/buf.h"
 #include "../base/mem.h"
@@ -25,16 +26,34 @@ static bool imdn_sent_h(uint16_t scode, const struct sip_msg *resp, void *arg)
 	return false;
 }
 
+static int original_datetime(const struct store_msg *m, char *buf, size_t size)
+{
+	const struct pl *v;
+	struct cpim c;
+	const char *why;
+
+	if (!m->ctype || strncasecmp(m->ctype, "message/cpim", 12) ||
+	    cpim_parse(&c, m->body, m->len, &why))
+		return ENOENT;
+	v = cpim_field(&c, NULL, "DateTime");
+	if (!v || v->l >= size)
+		return ENOENT;
+	return pl_strcpy(v, buf, size);
+}
+
 static int imdn_request(struct buf **mbp, struct im *im,
                         const struct store_msg *m, enum imdn_status status)
 {
 	struct buf *doc = NULL, *cp = NULL, *mb = NULL;
 	struct cpim_wrap w;
 	struct imdn d;
-	char dt[40], id[40], callid[40], tag[20], rcpt[300];
-	int err;
+	char dt[64], id[40], callid[40], tag[20], rcpt[300];
+	int err = 0;
 
-	err = cpim_datetime_print(dt, sizeof(dt), m->received_ms);
+	/* the original's DateTime (RFC 5438 7.2.1.3), else when impd got
+	 * it */
+	if (original_datetime(m, dt, sizeof(dt)))
+		err = cpim_datetime_print(dt, sizeof(dt), m->received_ms);
 	if (err)
 		return err;
 	snprintf(rcpt, sizeof(rcpt), "sip:%s", m->owner);

@@ -486,6 +486,15 @@ static bool is_identity_hdr(const struct sip_hdr *h)
 	       !pl_strcasecmp(&h->name, "P-Preferred-Identity");
 }
 
+static bool own_credentials(const struct proxy *p, const struct sip_hdr *h)
+{
+	struct sip_auth a;
+	struct parse_err pe;
+
+	return !sip_auth_decode(&a, &h->val, &pe) &&
+	       dom_is_local(p->dom, &a.realm);
+}
+
 int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
                      const struct sip_msg *msg, const struct rctx *rc,
                      const struct target *t, const char *branch, bool rr)
@@ -593,6 +602,12 @@ int proxy_req_encode(struct buf **mbp, struct sip_dst *dst, struct proxy *p,
 			 * from trusted hosts; impd has none yet, so it
 			 * asserts identities itself (rc->pai) */
 			if (is_identity_hdr(h))
+				continue;
+			break;
+		case SIP_HDR_PROXY_AUTHORIZATION:
+			/* RFC 3261 22.3: credentials for impd's own realm
+			 * stop here */
+			if (own_credentials(p, h))
 				continue;
 			break;
 		}

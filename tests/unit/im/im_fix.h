@@ -31,7 +31,7 @@ struct im;
 #define IMF_ALICE "sip:alice@example.com"
 #define IMF_BOB   "sip:bob@example.com"
 #define IMF_CAROL "sip:carol@example.com"
-#define IMF_DAVE  "sip:dave@example.com" /* no such user */
+#define IMF_DAVE  "sip:dave@example.com"  /* no such user */
 #define IMF_EVE   "sip:eve@other.example" /* foreign: never challenged */
 
 enum { IMF_REQS = 128 };
@@ -40,8 +40,8 @@ struct imfix {
 	struct pfix p; /* clock, transport, store, proxy (freed last) */
 	struct evt *evt;
 	struct im *im;
-	unsigned n;               /* requests made (Call-IDs, tags) */
-	uint32_t cseq[IMF_REQS];  /* the last CSeq sent with Call-ID n */
+	unsigned n;              /* requests made (Call-IDs, tags) */
+	uint32_t cseq[IMF_REQS]; /* the last CSeq sent with Call-ID n */
 };
 
 /* The service's settings for tests: im.* defaults except max_body 4096,

@@ -505,6 +505,8 @@ out:
 
 TEST(test_cpim_build_errors)
 {
+	static const char unfolded[] =
+	    "From: \"Al\tPal  \\\"Q\\\"\" <sip:a@b>\r\n";
 	const struct cpim_wrap ok = {
 	    .from_uri = "sip:a@b",
 	    .to_uri = "sip:c@d",
@@ -535,6 +537,9 @@ TEST(test_cpim_build_errors)
 	BAD(to_uri, "sip:c d@e");
 	BAD(from_uri, "sip:a@b\t");
 	BAD(from_name, "Al\r\nX: y");
+	BAD(from_name, "Al\n Pal");
+	BAD(from_name, "Al\r Pal");
+	BAD(from_name, "Al\r\n");
 	BAD(imdn_id, "");
 	BAD(imdn_id, "a\nb");
 	BAD(imdn_disp, "display"); /* without imdn_id */
@@ -556,6 +561,14 @@ TEST(test_cpim_build_errors)
 	w.imdn_disp = "display";
 	err = cpim_build(&mb, &w);
 	TEST_ERR(err);
+	mb = mem_deref(mb);
+	/* a folded display name is unfolded */
+	w = ok;
+	w.from_name = "Al\r\n\tPal\r\n  \"Q\"";
+	err = cpim_build(&mb, &w);
+	TEST_ERR(err);
+	TEST_ASSERT(mb->end > sizeof(unfolded) - 1);
+	TEST_ASSERT(!memcmp(mb->b, unfolded, sizeof(unfolded) - 1));
 out:
 	mem_deref(mb);
 	return err;

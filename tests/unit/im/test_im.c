@@ -79,12 +79,12 @@ TEST(test_im_fork_two_devices)
 	PFX_ASSERT(!pl_strcmp(&m2->ruri, "sip:bob@" IMF_BOB_UA2));
 	PFX_ASSERT(odd_intact(m1));
 	PFX_ASSERT(odd_intact(m2));
-	PFX_ASSERT(!strcmp("<sip:alice@example.com>",
-	                   imf_hdr(m1, SIP_HDR_P_ASSERTED_IDENTITY, b,
-	                           sizeof(b))));
-	PFX_ASSERT(!strcmp("<sip:alice@example.com>",
-	                   imf_hdr(m2, SIP_HDR_P_ASSERTED_IDENTITY, b,
-	                           sizeof(b))));
+	PFX_ASSERT(
+	    !strcmp("<sip:alice@example.com>",
+	            imf_hdr(m1, SIP_HDR_P_ASSERTED_IDENTITY, b, sizeof(b))));
+	PFX_ASSERT(
+	    !strcmp("<sip:alice@example.com>",
+	            imf_hdr(m2, SIP_HDR_P_ASSERTED_IDENTITY, b, sizeof(b))));
 
 	/* the second device takes it: 200 upstream, once */
 	PFX_ERR(imf_answer(&f, i2, 200));
@@ -150,8 +150,8 @@ TEST(test_im_offline_stored)
 	PFX_EQ(202, imf_status(&f, id));
 	PFX_ERR(imf_resp(&f, id, &rsp));
 	PFX_ASSERT(!pl_strcmp(&rsp->reason, "Accepted"));
-	PFX_ASSERT(!strcmp("impd-test", imf_hdr(rsp, SIP_HDR_SERVER, b,
-	                                         sizeof(b))));
+	PFX_ASSERT(
+	    !strcmp("impd-test", imf_hdr(rsp, SIP_HDR_SERVER, b, sizeof(b))));
 	PFX_EQ(0, imf_count(&f, 0, "MESSAGE", NULL));
 	PFX_ERR(imf_msgs(&f, NULL, &ms));
 	PFX_EQ(1, ms.n);
@@ -438,8 +438,7 @@ TEST(test_im_quota)
 	PFX_ERR(imf_msg(&f, IMF_ALICE, IMF_BOB, "three", false, &id));
 	PFX_EQ(486, imf_status(&f, id));
 	PFX_ERR(imf_resp(&f, id, &rsp));
-	PFX_ASSERT(
-	    !pl_strcmp(&rsp->reason, "Deferred message quota exceeded"));
+	PFX_ASSERT(!pl_strcmp(&rsp->reason, "Deferred message quota exceeded"));
 	PFX_ERR(imf_msgs(&f, "bob@example.com", &ms));
 	PFX_EQ(2, ms.n);
 	PFX_ASSERT(!strcmp(ms.m[0].body, "one"));
@@ -487,6 +486,59 @@ TEST(test_im_send_not_allowed)
 	PFX_EQ(1, imf_count(&f, 0, "MESSAGE", IMF_BOB_UA1));
 out:
 	mem_deref(rsp);
+	imf_close(&f);
+	return err;
+}
+
+/*
+ * KNOWN BUG (proxy: src/proxy/proxy_route.c proxy_req_encode, reported to
+ * the lead; fails until fixed): impd checks the sender's digest
+ * credentials for its own realm and then forwards the
+ * Proxy-Authorization header to the recipient's devices, which learn a
+ * valid response for alice's nonce. Credentials for a realm the proxy
+ * consumed must not go further (RFC 3261 22.3).
+ */
+TEST(test_im_bug_credentials_forwarded)
+{
+	struct imfix f;
+	struct sip_msg *m = NULL;
+	unsigned id;
+	int i, err;
+
+	PFX_START();
+	err = imf_init(&f, NULL, one, 2, true);
+	if (err)
+		goto out;
+	PFX_ERR(imf_msg(&f, IMF_ALICE, IMF_BOB, "secret stuff", true, &id));
+	i = imf_find(&f, 0, "MESSAGE", IMF_BOB_UA1, 0);
+	PFX_ERR(imf_decode(&f, i, &m));
+	PFX_ASSERT(!sip_msg_hdr(m, SIP_HDR_PROXY_AUTHORIZATION));
+out:
+	mem_deref(m);
+	imf_close(&f);
+	return err;
+}
+
+/* store_offline = no: 480 for offline users, nothing stored. */
+TEST(test_im_no_store_offline)
+{
+	struct im_conf cf;
+	struct imfix f;
+	struct imf_msgs ms;
+	unsigned id;
+	int err;
+
+	PFX_START();
+	imf_conf(&cf);
+	cf.store_offline = false;
+	err = imf_init(&f, &cf, none, 1, false);
+	if (err)
+		goto out;
+	PFX_ERR(imf_msg(&f, IMF_ALICE, IMF_BOB, "anyone?", false, &id));
+	PFX_EQ(480, imf_status(&f, id));
+	PFX_ERR(imf_msgs(&f, NULL, &ms));
+	PFX_EQ(0, ms.n);
+out:
 	imf_close(&f);
 	return err;
 }

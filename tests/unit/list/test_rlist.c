@@ -772,3 +772,35 @@ out:
 	mem_deref(mb);
 	return err;
 }
+
+/* Too many members in all: E2BIG, nothing written. */
+TEST(test_rls_services_with_limit)
+{
+	const char *const m[] = {"sip:a@example.com", "sip:b@example.com"};
+	struct buf *b = NULL, *mb = NULL;
+	int err;
+
+	err = buf_alloc(&b, 1 << 17);
+	TEST_ERR(err);
+	err =
+	    buf_write_str(b, RS "<service uri=\"sip:big@example.com\"><list>");
+	for (int i = 0; !err && i < RLIST_MAX_ENTRIES - 1; i++)
+		err = buf_write_str(b, "<rl:external/>");
+	if (!err)
+		err = buf_write_str(b, "</list></service></rls-services>");
+	TEST_ERR(err);
+	/* one more member fits, two do not */
+	err = rls_services_with(&mb, (const char *)b->b, b->end,
+	                        "sip:x@example.com", m, 1, NULL);
+	TEST_ERR(err);
+	mb = mem_deref(mb);
+	err = rls_services_with(&mb, (const char *)b->b, b->end,
+	                        "sip:x@example.com", m, 2, NULL);
+	TEST_ERR_EQ(E2BIG, err);
+	TEST_ASSERT(mb == NULL);
+	err = 0;
+out:
+	mem_deref(mb);
+	mem_deref(b);
+	return err;
+}
