@@ -87,6 +87,16 @@ uint64_t tmrl_wallclock(const struct tmrl *tl)
 	return (uint64_t)time(NULL);
 }
 
+uint64_t tmrl_wallclock_ms(const struct tmrl *tl)
+{
+	struct timespec ts;
+
+	if (tl && tl->fake)
+		return FAKE_EPOCH * 1000 + tl->fake_now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 uint32_t tmrl_count(const struct tmrl *tl)
 {
 	return tl ? tl->n : 0;

@@ -41,6 +41,9 @@ uint64_t tmrl_now(const struct tmrl *tl);
 /* Wall-clock time (seconds since the epoch); fake clocks give a fixed
  * epoch plus their offset, so tests are deterministic. */
 uint64_t tmrl_wallclock(const struct tmrl *tl);
+/* The same in milliseconds (may step back when the system clock is
+ * set back: callers that need order keep their own floor). */
+uint64_t tmrl_wallclock_ms(const struct tmrl *tl);
 /* Fire due timers (real clock). Returns ms until the next timer, or -1
  * if none is pending. */
 int64_t tmrl_poll(struct tmrl *tl);

@@ -80,9 +80,15 @@ struct im_user *im_user_get(struct im *im, const char *aor)
 	return u;
 }
 
-uint64_t im_now_ms(const struct im *im)
+/* Wall clock in ms, never going back (DateTime of messages in order). */
+uint64_t im_now_ms(struct im *im)
 {
-	return tmrl_wallclock(im->tl) * 1000 + tmrl_now(im->tl) % 1000;
+	uint64_t ms = tmrl_wallclock_ms(im->tl);
+
+	if (ms <= im->last_ms)
+		ms = im->last_ms + 1;
+	im->last_ms = ms;
+	return ms;
 }
 
 static bool in_list(const char *list, const char *word)

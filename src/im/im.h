@@ -53,8 +53,8 @@ struct im_conf {
 
 struct dom;
 int im_alloc(struct im **ip, const struct im_conf *cf, struct proxy *px,
-             struct loc *loc, struct dom *dom, struct store *st,
-             struct evt *e, struct tmrl *tl);
+             struct loc *loc, struct dom *dom, struct store *st, struct evt *e,
+             struct tmrl *tl);
 /* proxy_local_h for MESSAGE to a local AoR. */
 bool im_handle_message(struct sip_stsx *st, const char *ident, void *arg);
 

@@ -28,7 +28,8 @@
 struct dmsg {
 	struct store_msg m; /* strings point into s */
 	char *s;
-	bool gone; /* expired meanwhile: counted off already */
+	bool gone;  /* expired meanwhile: counted off already */
+	bool plain; /* a device refused message/cpim: send unwrapped */
 };
 
 /* A drain run of one user: the batch read from the store and the
@@ -49,6 +50,7 @@ static void dmsg_reset(struct dmsg *dm)
 	dm->s = mem_deref(dm->s);
 	memset(&dm->m, 0, sizeof(dm->m));
 	dm->gone = false;
+	dm->plain = false;
 }
 
 static void drain_destroy(void *data)
@@ -125,7 +127,7 @@ static void retry_h(void *arg)
 /* --- one delivery --- */
 
 int im_defer_request(struct buf **mbp, const struct im *im,
-                     const struct store_msg *m)
+                     const struct store_msg *m, bool plain)
 {
 	struct cpim_wrap w;
 	struct buf *body = NULL, *mb = NULL;
@@ -133,7 +135,7 @@ int im_defer_request(struct buf **mbp, const struct im *im,
 	const char *bp = m->body;
 	size_t blen = m->len;
 	char callid[40], tag[20], disp[96] = "", *name = NULL;
-	bool wrap = strncasecmp(ct, "message/cpim", 12) != 0;
+	bool wrap = !plain && strncasecmp(ct, "message/cpim", 12) != 0;
 	int err = 0;
 
 	rand_token(callid, 24);
@@ -280,6 +282,18 @@ static bool sent_h(uint16_t scode, const struct sip_msg *resp, void *arg)
 		stop(d, scode);
 		return false;
 	}
+	/* a device that does not take CPIM (baresip 1.0 answers 415):
+	 * once more as it came, without the wrapper */
+	if (scode == 415 && !dm->plain &&
+	    strncasecmp(dm->m.ctype, "message/cpim", 12)) {
+		log_info(NULL,
+		         "stored message %llu: CPIM refused by %s, "
+		         "sending it unwrapped",
+		         (unsigned long long)dm->m.id, d->u->aor);
+		dm->plain = true;
+		drain_next(d);
+		return false;
+	}
 	/* refused for good by the device (415, 488, 603 ...) */
 	log_notice(NULL, "stored message %llu refused by %s: %u, dropped",
 	           (unsigned long long)dm->m.id, d->u->aor, scode);
@@ -311,7 +325,7 @@ static void drain_next(struct drain *d)
 	}
 	dm = &d->v[d->i];
 	d->u->cursor = dm->m.id;
-	err = im_defer_request(&mb, im, &dm->m);
+	err = im_defer_request(&mb, im, &dm->m, dm->plain);
 	if (!err) {
 		snprintf(pai, sizeof(pai), "%s", dm->m.sender);
 		err =

@@ -282,7 +282,7 @@ static void member_direct(struct gjob *j, const char *uri, const char *owner)
 	m.ctype = j->ctype;
 	m.body = j->body;
 	m.len = j->len;
-	err = im_defer_request(&mb, rq->im, &m);
+	err = im_defer_request(&mb, rq->im, &m, false);
 	if (!err)
 		err = proxy_originate(rq->im->px, (const char *)mb->b, mb->end,
 		                      NULL, direct_sent_h, NULL);

@@ -55,14 +55,15 @@ struct im {
 	struct im_mwi *mwi;
 	struct tmr expire_tmr;
 	bool expiring;
-	uint32_t ticks; /* expiry timer runs (archive retention hourly) */
+	uint64_t last_ms; /* im_now_ms floor */
+	uint32_t ticks;   /* expiry timer runs (archive retention hourly) */
 	struct im_stats stats;
 };
 
 /* im.c */
 struct im_user *im_user_find(const struct im *im, const char *aor);
 struct im_user *im_user_get(struct im *im, const char *aor); /* creates */
-uint64_t im_now_ms(const struct im *im);
+uint64_t im_now_ms(struct im *im);
 bool im_archives(const struct im *im, const char *aor);
 
 /* im_defer.c */
@@ -75,7 +76,7 @@ void im_defer_added(struct im *im, struct im_user *u, size_t len, bool kick);
 void im_defer_kick(struct im *im, struct im_user *u);
 /* The MESSAGE impd sends for a stored message (CPIM-wrapped). */
 int im_defer_request(struct buf **mbp, const struct im *im,
-                     const struct store_msg *m);
+                     const struct store_msg *m, bool plain);
 
 /* im_imdn.c: tell the sender of m (its imdn_disp asked for it). */
 enum imdn_status;

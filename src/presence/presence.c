@@ -60,7 +60,7 @@ static const char *handling_name(enum pres_handling h)
 
 uint64_t pres_wall_ms(struct pres *p)
 {
-	uint64_t ms = tmrl_wallclock(p->tl) * 1000 + tmrl_now(p->tl) % 1000;
+	uint64_t ms = tmrl_wallclock_ms(p->tl);
 
 	if (ms <= p->last_ms)
 		ms = p->last_ms + 1;

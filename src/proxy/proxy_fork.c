@@ -153,7 +153,11 @@ bool proxy_pxreq_final_hook(struct pxreq *r, uint16_t scode,
 	if (!r->st)
 		return true; /* impd's own request: nobody upstream */
 	if (taken && scode >= 300) {
+		/* the service answers on st later: drop our reference
+		 * without ending the transaction (as a hand-off does) */
 		log_debug(&r->lctx, "final %u taken by the service", scode);
+		sip_stsx_set_termh(r->st, NULL, NULL);
+		r->st = mem_deref(r->st);
 		return true;
 	}
 	return false;

@@ -155,6 +155,7 @@ out:
 TEST(test_im_defer_retry_and_drop)
 {
 	struct imfix f;
+	struct sip_msg *plain = NULL;
 	struct imf_msgs ms, all;
 	uint16_t scode;
 	uint32_t mark;
@@ -191,9 +192,20 @@ TEST(test_im_defer_retry_and_drop)
 	PFX_ERR(imf_msgs(&f, "bob@example.com", &ms));
 	PFX_EQ(2, ms.n);
 
-	/* the second is refused for good: dropped, the third follows */
+	/* the second: the device refuses CPIM (415), gets it once more
+	 * unwrapped, refuses that too: dropped, the third follows */
 	i = imf_find(&f, 0, "MESSAGE", IMF_BOB_UA3, 1);
 	PFX_ASSERT(wrapped_ok(&f, i, &all.m[1], ODD_CT, odd_body, ODD_LEN));
+	mark = imf_nrec(&f);
+	PFX_ERR(imf_answer(&f, i, 415));
+	PFX_ERR(imf_msgs(&f, "bob@example.com", &ms));
+	PFX_EQ(2, ms.n);
+	PFX_EQ(1, imf_count(&f, mark, "MESSAGE", NULL));
+	i = imf_find(&f, mark, "MESSAGE", IMF_BOB_UA3, 0);
+	PFX_ERR(imf_decode(&f, i, &plain));
+	PFX_ASSERT(!pl_strcmp(&plain->ctype, ODD_CT));
+	PFX_ASSERT(imf_pl_eq(&plain->body, odd_body, ODD_LEN));
+	plain = mem_deref(plain);
 	mark = imf_nrec(&f);
 	PFX_ERR(imf_answer(&f, i, 415));
 	PFX_ERR(imf_msgs(&f, "bob@example.com", &ms));
@@ -209,6 +221,7 @@ TEST(test_im_defer_retry_and_drop)
 	PFX_ERR(imf_msgs(&f, "bob@example.com", &ms));
 	PFX_EQ(0, ms.n);
 out:
+	mem_deref(plain);
 	imf_close(&f);
 	return err;
 }
