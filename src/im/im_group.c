@@ -117,6 +117,7 @@ struct gjob {
 	char *ctype_copy;
 	uint32_t members; /* recipients without the group markers */
 	uint32_t stored, foreign, blocked, failed;
+	struct buf *outcomes; /* "uri: what; ..." for the sender's archive */
 };
 
 static void gjob_destroy(void *data)
@@ -127,7 +128,19 @@ static void gjob_destroy(void *data)
 		mem_deref(j->rcpt[i]);
 	mem_deref(j->rcpt);
 	mem_deref(j->ctype_copy);
+	mem_deref(j->outcomes);
 	mem_deref(j->rq);
+}
+
+/* One member's outcome: counted, logged, kept for the archive. */
+static void note(struct gjob *j, uint32_t *counter, const char *uri,
+                 const char *what)
+{
+	(*counter)++;
+	log_info(&j->rq->lctx, "group copy for %s: %s", uri, what);
+	if (j->outcomes)
+		buf_printf(j->outcomes, "%s%s %s", j->outcomes->end ? "; " : "",
+		           uri, what);
 }
 
 static bool has_rcpt(const struct gjob *j, const char *uri)
@@ -194,6 +207,61 @@ static bool is_group_marker(const struct gjob *j, uint32_t i)
 
 static void next(struct gjob *j);
 
+static void arch_h(int err, uint64_t id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	if (err)
+		log_warn(NULL, "archive of a group message: %s", err_str(err));
+}
+
+/* The sender's copy of a group message in its history: every member and
+ * its outcome (D-28). */
+static void archive(struct gjob *j)
+{
+	struct im_req *rq = j->rq;
+	struct store_arch a;
+	struct buf *rcpt = NULL, *out = NULL;
+	int err;
+
+	if (!rq->ident[0] || rq->composing || rq->notification ||
+	    !im_archives(rq->im, rq->ident) || !j->outcomes)
+		return;
+	err = buf_alloc(&rcpt, 256);
+	for (uint32_t i = 0; !err && i < j->n; i++)
+		if (!is_group_marker(j, i))
+			err = buf_printf(rcpt, "%s%s", rcpt->end ? ", " : "",
+			                 j->rcpt[i]);
+	if (!err)
+		err = buf_alloc(&out, j->outcomes->end + 8);
+	if (!err)
+		err = buf_printf(out, "group: %.*s", (int)j->outcomes->end,
+		                 (const char *)j->outcomes->b);
+	if (!err)
+		err = buf_write_u8(rcpt, 0);
+	if (!err)
+		err = buf_write_u8(out, 0);
+	if (!err) {
+		memset(&a, 0, sizeof(a));
+		a.owner = rq->ident;
+		a.outgoing = true;
+		a.peer = j->to[0] ? j->to : "URI-list";
+		a.sender = rq->sender;
+		a.recipients = (const char *)rcpt->b;
+		a.time_ms = rq->t_ms;
+		a.ctype = j->ctype;
+		a.body = j->body;
+		a.len = j->len;
+		a.outcome = (const char *)out->b;
+		err = store_arch_put(rq->im->st, &a, arch_h, NULL);
+	}
+	if (err)
+		log_warn(&rq->lctx, "archive of a group message: %s",
+		         err_str(err));
+	mem_deref(rcpt);
+	mem_deref(out);
+}
+
 static void finish(struct gjob *j)
 {
 	struct im_req *rq = j->rq;
@@ -204,6 +272,7 @@ static void finish(struct gjob *j)
 	         j->stored, j->foreign, j->blocked, j->failed);
 	log_info(&rq->lctx, "%s from %s: %s", j->to[0] ? j->to : "URI-list",
 	         rq->sender, summary);
+	archive(j);
 	if (j->stored + j->foreign)
 		im_req_reply(rq, 202, "Accepted", NULL);
 	else
@@ -218,16 +287,14 @@ static void member_stored_h(int err, uint64_t id, void *arg)
 	char aor[256];
 	struct im_user *u;
 
+	(void)id;
 	if (!err && !uri_key(aor, sizeof(aor), uri) &&
 	    (u = im_user_get(j->rq->im, aor))) {
-		j->stored++;
-		log_info(&j->rq->lctx, "group copy %llu for %s stored",
-		         (unsigned long long)id, aor);
+		note(j, &j->stored, uri, "stored");
 		im_defer_added(j->rq->im, u, j->len, true);
 	} else {
-		j->failed++;
-		log_info(&j->rq->lctx, "group copy for %s: %s", uri,
-		         err == EDQUOT ? "quota exceeded" : err_str(err));
+		note(j, &j->failed, uri,
+		     err == EDQUOT ? "failed 486" : "failed 500");
 	}
 	j->i++;
 	next(j);
@@ -242,9 +309,8 @@ static void member_user_h(int err, const struct store_user *su, void *arg)
 	char aor[256];
 
 	if (err || !su->enabled || uri_key(aor, sizeof(aor), uri)) {
-		j->failed++;
-		log_info(&rq->lctx, "group member %s: %s", uri,
-		         err ? err_str(err) : "disabled");
+		note(j, &j->failed, uri,
+		     err == ENOENT || !err ? "failed 404" : "failed 500");
 		j->i++;
 		next(j);
 		return;
@@ -287,12 +353,10 @@ static void member_direct(struct gjob *j, const char *uri, const char *owner)
 		err = proxy_originate(rq->im->px, (const char *)mb->b, mb->end,
 		                      NULL, direct_sent_h, NULL);
 	mem_deref(mb);
-	if (err) {
-		j->failed++;
-		log_info(&rq->lctx, "group copy to %s: %s", uri, err_str(err));
-	} else {
-		j->foreign++;
-	}
+	if (err)
+		note(j, &j->failed, uri, "failed 500");
+	else
+		note(j, &j->foreign, uri, "sent");
 }
 
 static void next(struct gjob *j)
@@ -322,7 +386,7 @@ static void next(struct gjob *j)
 			continue;
 		}
 		if (loc_aor_print(&u, aor, sizeof(aor))) {
-			j->failed++;
+			note(j, &j->failed, uri, "failed 404");
 			j->i++;
 			continue;
 		}
@@ -335,10 +399,9 @@ static void next(struct gjob *j)
 			pres_rules_eval_im(ru->rules, &w,
 			                   tmrl_wallclock(im->tl), &perm);
 		if (perm.has_handling && perm.handling != PRES_IM_ALLOW) {
-			j->blocked++;
-			log_info(&j->rq->lctx, "group copy for %s: %s", aor,
-			         perm.handling == PRES_IM_BLOCK ? "blocked"
-			                                        : "discarded");
+			note(j, &j->blocked, uri,
+			     perm.handling == PRES_IM_BLOCK ? "blocked"
+			                                    : "discarded");
 			j->i++;
 			continue;
 		}
@@ -347,11 +410,7 @@ static void next(struct gjob *j)
 			if (list_head(loc_find(im->loc, aor))) {
 				member_direct(j, uri, aor);
 			} else {
-				j->failed++;
-				log_info(&j->rq->lctx,
-				         "group copy for %s: offline, "
-				         "reception reject",
-				         aor);
+				note(j, &j->failed, uri, "failed 480");
 			}
 			j->i++;
 			continue;
@@ -372,6 +431,10 @@ static int job_alloc(struct gjob **jp, struct im_req *rq)
 	if (!j)
 		return ENOMEM;
 	j->rq = mem_ref(rq);
+	if (buf_alloc(&j->outcomes, 256)) {
+		mem_deref(j);
+		return ENOMEM;
+	}
 	j->ctype = rq->ctype;
 	j->body = rq->msg->body.p;
 	j->len = rq->msg->body.l;

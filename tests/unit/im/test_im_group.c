@@ -8,6 +8,7 @@
 #include "im_fix.h"
 #include "list/rlist.h"
 #include "sip/rec_tp.h"
+#include "store/store.h"
 
 #define TEAM "sip:team@example.com"
 #define DEVS "sip:devs@example.com"
@@ -291,6 +292,64 @@ TEST(test_im_group_bug_member_reject)
 	PFX_ASSERT(
 	    copy_ok(&ms.m[0], "bob@example.com", IMF_ALICE, TEAM, "lunch?"));
 	PFX_EQ(1, ms.n); /* fails: carol's copy is stored too */
+out:
+	imf_close(&f);
+	return err;
+}
+
+struct arch_seen {
+	uint32_t n;
+	char outcome[512];
+	char recipients[256];
+	char peer[64];
+};
+
+static void arch_h(const struct store_arch *a, void *arg)
+{
+	struct arch_seen *s = arg;
+
+	s->n++;
+	snprintf(s->outcome, sizeof(s->outcome), "%s", a->outcome);
+	snprintf(s->recipients, sizeof(s->recipients), "%s", a->recipients);
+	snprintf(s->peer, sizeof(s->peer), "%s", a->peer);
+}
+
+/* With archiving on, the sender's history holds the group message once,
+ * with every member and its outcome (D-28). */
+TEST(test_im_group_archive)
+{
+	static const struct imf_rule block[] = {
+	    {"r-alice", IMF_ALICE, "block", NULL},
+	};
+	struct store_arch_query q = {.owner = "alice@example.com"};
+	struct arch_seen seen;
+	struct im_conf cf;
+	struct imfix f;
+	unsigned id;
+	int err;
+
+	PFX_START();
+	memset(&seen, 0, sizeof(seen));
+	imf_conf(&cf);
+	cf.archive_domains = "example.com";
+	err = imf_init_store(&f, carol_on, 1, true);
+	if (!err)
+		err = groups(&f);
+	if (!err)
+		err = imf_im_rules(&f, "carol@example.com", block, 1);
+	if (!err)
+		err = imf_start(&f, &cf);
+	if (err)
+		goto out;
+
+	PFX_ERR(imf_msg(&f, IMF_ALICE, TEAM, "lunch?", true, &id));
+	PFX_EQ(202, imf_status(&f, id));
+	PFX_ERR(store_arch_list(f.p.st, &q, arch_h, &seen));
+	PFX_EQ(1, seen.n);
+	PFX_ASSERT(!strcmp(seen.peer, TEAM));
+	PFX_ASSERT(!strcmp(seen.recipients, IMF_BOB ", " IMF_CAROL));
+	PFX_ASSERT(!strcmp(seen.outcome,
+	                   "group: " IMF_BOB " stored; " IMF_CAROL " blocked"));
 out:
 	imf_close(&f);
 	return err;
