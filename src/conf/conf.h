@@ -84,16 +84,16 @@ struct conf {
 	uint32_t pres_rules_poll_ms;       /* 500 */
 
 	/* [im] pager messages */
-	uint32_t im_max_body;        /* 65536 */
-	bool im_store_offline;       /* yes */
-	uint32_t im_quota_msgs;      /* 100 */
-	uint32_t im_quota_kb;        /* 1024 */
-	uint32_t im_max_age_h;       /* 168 */
-	uint32_t im_retry_s;         /* 60 */
+	uint32_t im_max_body;         /* 65536 */
+	bool im_store_offline;        /* yes */
+	uint32_t im_quota_msgs;       /* 100 */
+	uint32_t im_quota_kb;         /* 1024 */
+	uint32_t im_max_age_h;        /* 168 */
+	uint32_t im_retry_s;          /* 60 */
 	char im_archive_domains[512]; /* "" */
-	uint32_t im_archive_days;    /* 365 */
-	char im_exploder[64];        /* "exploder" */
-	uint32_t im_max_group;       /* 100 */
+	uint32_t im_archive_days;     /* 365 */
+	char im_exploder[64];         /* "exploder" */
+	uint32_t im_max_group;        /* 100 */
 
 	/* [http] */
 	char http_listen[96]; /* "" = no HTTP */
