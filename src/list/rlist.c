@@ -145,7 +145,9 @@ static int esc_next(const char **pp, const char *e)
 /* user and password: case-sensitive, escapes undone */
 static int cmp_esc(const struct pl *a, const struct pl *b)
 {
-	const char *p = a->p, *pe = a->p + a->l, *q = b->p, *qe = b->p + b->l;
+	/* an absent part is a NULL pointer: no arithmetic on it */
+	const char *p = a->p, *pe = a->p ? a->p + a->l : NULL;
+	const char *q = b->p, *qe = b->p ? b->p + b->l : NULL;
 
 	for (;;) {
 		int x = esc_next(&p, pe), y = esc_next(&q, qe);
