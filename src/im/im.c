@@ -11,6 +11,7 @@
 #include "../base/util.h"
 #include "../list/rlist.h"
 #include "../presence/rules.h"
+#include "../proxy/domain.h"
 #include "../proxy/location.h"
 #include "../proxy/proxy.h"
 #include "../sip/tsx.h"
@@ -40,6 +41,7 @@ static void user_destroy(void *data)
 	mem_deref(u->aor);
 	mem_deref(u->rules);
 	mem_deref(u->groups);
+	mem_deref(u->settings);
 }
 
 static bool user_cmp(struct le *le, void *arg)
@@ -127,6 +129,12 @@ bool im_archives(const struct im *im, const char *aor)
 
 static int settings_apply(struct im_user *u, const char *s, size_t len)
 {
+	char *copy = NULL;
+
+	if (s && mem_strndup(&copy, s, len))
+		return ENOMEM;
+	mem_deref(u->settings);
+	u->settings = copy;
 	u->no_send = false;
 	u->archive = -1;
 	for (size_t i = 0; s && i < len;) {
@@ -192,6 +200,28 @@ static int doc_h(const struct store_doc *d, bool startup, void *arg)
 		log_debug(NULL, "%s of %s %s", d->auid, d->owner,
 		          d->content ? "changed" : "removed");
 	return 0;
+}
+
+/* A nickname of the sender's (settings line "alias.NAME=URI"), or
+ * NULL; *len is the URI's length. */
+static const char *alias_find(const struct im_user *u, const struct pl *name,
+                              size_t *len)
+{
+	const char *p = u ? u->settings : NULL;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (l > 6 + name->l + 1 && !strncmp(p, "alias.", 6) &&
+		    !strncasecmp(p + 6, name->p, name->l) &&
+		    p[6 + name->l] == '=') {
+			*len = l - 7 - name->l;
+			return p + 7 + name->l;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
 }
 
 /* --- requests --- */
@@ -427,8 +457,9 @@ static void relay(struct im_req *rq, bool can_store)
 	int err;
 
 	rq->no_store = !can_store;
-	err = proxy_relay(rq->im->px, rq->st, rq->ident[0] ? rq->ident : NULL,
-	                  final_h, rq);
+	err =
+	    proxy_relay_to(rq->im->px, rq->st, rq->ident[0] ? rq->ident : NULL,
+	                   rq->target[0] ? rq->target : NULL, final_h, rq);
 	if (err) {
 		log_warn(&rq->lctx, "relay: %s", err_str(err));
 		im_req_reply(rq, 500, NULL, NULL);
@@ -587,6 +618,45 @@ static int req_alloc(struct im_req **rqp, struct im *im, struct sip_stsx *st,
 	return 0;
 }
 
+/* AUTHZ-05: a nickname in the sender's own domain ("sip:boss@example.com"
+ * with the setting alias.boss=sip:carol@example.com) stands for its URI:
+ * a local one goes through the recipient's chain as if addressed
+ * directly, another domain's is relayed there. True when rq is done. */
+static bool nickname(struct im_req *rq, const struct im_user *su)
+{
+	const struct sip_msg *msg = rq->msg;
+	const char *at = strrchr(su->aor, '@');
+	const char *v;
+	struct sip_uri u;
+	struct parse_err pe;
+	struct pl pl;
+	size_t len;
+
+	if (!at || pl_strcasecmp(&msg->uri.host, at + 1) ||
+	    !(v = alias_find(su, &msg->uri.user, &len)) ||
+	    len >= sizeof(rq->target))
+		return false;
+	memcpy(rq->target, v, len);
+	rq->target[len] = '\0';
+	pl_set_str(&pl, rq->target);
+	if (sip_uri_decode(&u, &pl, &pe) || !u.is_sip || !pl_isset(&u.user)) {
+		log_notice(&rq->lctx, "nickname of %s is not a SIP URI: %s",
+		           su->aor, rq->target);
+		rq->target[0] = '\0';
+		return false;
+	}
+	log_info(&rq->lctx, "nickname %.*s of %s is %s",
+	         PL_PRINT(&msg->uri.user), su->aor, rq->target);
+	if (!dom_is_local(rq->im->dom, &u.host)) {
+		relay(rq, false);
+		return true;
+	}
+	if (loc_aor_print(&u, rq->rcpt, sizeof(rq->rcpt)))
+		return false;
+	snprintf(rq->rcpt_uri, sizeof(rq->rcpt_uri), "sip:%s", rq->rcpt);
+	return false; /* on through the recipient's chain */
+}
+
 bool im_handle_message(struct sip_stsx *st, const char *ident, void *arg)
 {
 	struct im *im = arg;
@@ -642,6 +712,8 @@ bool im_handle_message(struct sip_stsx *st, const char *ident, void *arg)
 		}
 	}
 	body_kind(rq);
+	if (su && nickname(rq, su))
+		goto out;
 	if (im_group_handle(rq))
 		goto out;
 	receive(rq);

@@ -27,6 +27,7 @@ struct im_user {
 	struct pres_rules *rules;    /* IM_RULES_AUID document, or NULL */
 	struct rls_services *groups; /* RLS_AUID document, or NULL */
 	bool no_send;                /* settings: send=no */
+	char *settings;              /* the settings document (aliases) */
 	int archive;                 /* settings: -1 default, 0 no, 1 yes */
 	/* deferred messages */
 	uint32_t waiting;
@@ -111,6 +112,7 @@ struct im_req {
 	int arch_pending;    /* archive puts not yet done */
 	bool arch_first_out; /* the next archive id is the sender's */
 	bool no_store;       /* reception reject: never stored */
+	char target[300];    /* a nickname's URI (AUTHZ-05), or "" */
 };
 /* Fill a store_msg for rq addressed to owner/recipient. */
 void im_req_msg(const struct im_req *rq, struct store_msg *m, const char *owner,

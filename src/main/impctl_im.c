@@ -3,6 +3,7 @@
  * deferred messages waiting for the user */
 #include "im/im.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -419,6 +420,36 @@ static int cmd_archive(struct store *st, int argc, const char *const *argv)
 	return setting_put(st, aor, "archive", v, "im archive");
 }
 
+/* im alias USER NAME [URI]: a nickname only USER uses (AUTHZ-05); no
+ * URI removes it */
+static int cmd_alias(struct store *st, int argc, const char *const *argv)
+{
+	char aor[AOR_MAX], key[96];
+	const char *name, *uri;
+	int ex;
+
+	if (argc != 2 && argc != 3)
+		return impctl_usage("im alias USER@DOMAIN NAME [URI]");
+	name = argv[1];
+	uri = argc == 3 ? argv[2] : NULL;
+	if (!*name || strlen(name) > 64)
+		return impctl_usage("a nickname has 1 to 64 characters");
+	for (const char *c = name; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.!~*'+", *c))
+			return impctl_usage("a nickname is a URI user part: "
+			                    "letters, digits and -_.!~*'+");
+	if (uri && ((strncmp(uri, "sip:", 4) && strncmp(uri, "sips:", 5)) ||
+	            !strchr(uri, '@') || strpbrk(uri, " \t\r\n<>\"")))
+		return impctl_usage(
+		    "the nickname's URI must be a sip: or sips: "
+		    "URI with a user part");
+	ex = impctl_user(st, argv[0], aor, sizeof(aor));
+	if (ex)
+		return ex;
+	snprintf(key, sizeof(key), "alias.%s", name);
+	return setting_put(st, aor, key, uri, "im alias");
+}
+
 /* ---- show ---- */
 
 static void rule_print(const struct pres_rule_info *ri, void *arg)
@@ -470,6 +501,14 @@ static int cmd_show(struct store *st, int argc, const char *const *argv)
 	                       : value_yes(v, vl) ? "yes"
 	                       : value_no(v, vl)  ? "no"
 	                                          : "default");
+	for (const char *p = doc; p && p < doc + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(doc + len - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(doc + len - p);
+
+		if (l > 6 && !strncmp(p, "alias.", 6))
+			printf("%.*s\n", (int)l, p);
+		p += l + 1;
+	}
 	doc = mem_deref(doc);
 
 	err = impctl_doc_read(st, IM_RULES_AUID, aor, &doc, &len);
@@ -566,6 +605,10 @@ const struct impctl_cmd impctl_im_cmds[] = {
     {"im", "archive", cmd_archive,
      "  im archive USER@DOMAIN on|off|default archive the user's messages\n"
      "                                        (default: im.archive_domains)\n"},
+    {"im", "alias", cmd_alias,
+     "  im alias USER@DOMAIN NAME [URI]       a nickname: the user's\n"
+     "                                        MESSAGEs to sip:NAME@DOMAIN\n"
+     "                                        go to URI (no URI: remove)\n"},
     {"im", "show", cmd_show,
      "  im show USER@DOMAIN                   IM settings and rules\n"},
     {"im", "deferred", cmd_deferred,

@@ -688,27 +688,54 @@ out:
 int proxy_relay(struct proxy *p, struct sip_stsx *st, const char *ident,
                 proxy_final_h *final_h, void *arg)
 {
+	return proxy_relay_to(p, st, ident, NULL, final_h, arg);
+}
+
+int proxy_relay_to(struct proxy *p, struct sip_stsx *st, const char *ident,
+                   const char *ruri, proxy_final_h *final_h, void *arg)
+{
 	struct sip_msg *msg = st ? sip_stsx_req(st) : NULL;
+	struct sip_uri uri;
+	struct parse_err pe;
 	struct pxreq *r;
+	struct pl pl;
+	char *copy = NULL;
 	int err;
 
 	if (!p || !msg)
 		return EINVAL;
+	if (ruri) {
+		err = mem_strdup(&copy, ruri);
+		if (err)
+			return err;
+		pl_set_str(&pl, copy);
+		if (sip_uri_decode(&uri, &pl, &pe)) {
+			mem_deref(copy);
+			return EINVAL;
+		}
+	}
 	err = proxy_pxreq_alloc(&r, p, mem_ref(st), msg);
 	if (err) {
+		mem_deref(copy);
 		mem_deref(st);
 		return err;
 	}
+	r->ruri = copy;
 	list_append(&p->reqs, &r->le, r);
 	r->final_h = final_h;
 	r->final_arg = mem_ref(arg);
 	if (ident)
 		snprintf(r->ident, sizeof(r->ident), "%s", ident);
 	mem_ref(r);
-	if (proxy_route_pre(&r->rc, p, msg))
+	if (proxy_route_pre(&r->rc, p, msg)) {
 		finish(r, 400, "Bad Route header", NULL);
-	else
+	} else {
+		if (r->ruri) {
+			pl_set_str(&r->rc.ruri, r->ruri);
+			r->rc.uri = uri;
+		}
 		route_targets(r);
+	}
 	mem_deref(r);
 	return 0;
 }

@@ -89,6 +89,12 @@ typedef bool proxy_final_h(uint16_t scode, const struct sip_msg *resp,
                            void *arg);
 int proxy_relay(struct proxy *p, struct sip_stsx *st, const char *ident,
                 proxy_final_h *final_h, void *arg);
+/* The same toward ruri instead of the request's own Request-URI (a
+ * nickname the service resolved): the target set is ruri's, and a
+ * request to another domain carries ruri as its Request-URI. EINVAL
+ * for a ruri that does not parse. */
+int proxy_relay_to(struct proxy *p, struct sip_stsx *st, const char *ident,
+                   const char *ruri, proxy_final_h *final_h, void *arg);
 
 /* A request impd itself sends (deferred delivery, group fan-out, IMDN):
  * req is the complete request without Via (Request-URI, From with tag,

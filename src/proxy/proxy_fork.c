@@ -39,6 +39,7 @@ static void pxreq_destructor(void *data)
 		sip_stsx_release(r->st);
 	mem_deref(r->msg);
 	mem_deref(r->final_arg);
+	mem_deref(r->ruri);
 }
 
 static struct tmrl *tmrl_of(const struct pxreq *r)

@@ -101,6 +101,7 @@ struct pxreq {
 	char ident[256];        /* authenticated "user@domain", or "" */
 	char pai[280];          /* "sip:user@domain" for rc.pai, or "" */
 	proxy_final_h *final_h; /* proxy_relay / proxy_originate */
+	char *ruri;             /* proxy_relay_to: rc.ruri/uri point here */
 	void *final_arg;        /* referenced */
 	bool final_called;
 	uint32_t nbranch;

@@ -542,3 +542,59 @@ out:
 	imf_close(&f);
 	return err;
 }
+
+/* AUTHZ-05: alice's nickname "boss" is carol: a MESSAGE to
+ * sip:boss@example.com reaches carol's device (200), is stored for carol
+ * when she is offline, and means nothing to other senders (404). */
+TEST(test_im_nickname)
+{
+	static const struct pt_binding carol_on[] = {
+	    {"carol@example.com", "sip:carol@" IMF_CAROL_UA,
+	     "udp:" IMF_CAROL_UA, 0, NULL},
+	};
+	struct imfix f;
+	struct imf_msgs ms;
+	struct sip_msg *msg = NULL;
+	unsigned id;
+	int i, err;
+
+	PFX_START();
+	err = imf_init_store(&f, carol_on, 1, true);
+	if (!err)
+		err = imf_doc_put(&f, IM_SETTINGS_AUID, "alice@example.com",
+		                  "archive=no\nalias.boss=" IMF_CAROL "\n");
+	if (!err)
+		err = imf_start(&f, NULL);
+	if (err)
+		goto out;
+
+	PFX_ERR(imf_msg(&f, IMF_ALICE, "sip:boss@example.com", "ready?", true,
+	                &id));
+	PFX_EQ(1, imf_count(&f, 0, "MESSAGE", IMF_CAROL_UA));
+	i = imf_find(&f, 0, "MESSAGE", IMF_CAROL_UA, 0);
+	PFX_ERR(imf_decode(&f, i, &msg));
+	PFX_ASSERT(!pl_strcmp(&msg->ruri, "sip:carol@" IMF_CAROL_UA));
+	PFX_ASSERT(!pl_strcmp(&msg->body, "ready?"));
+	PFX_ERR(imf_answer(&f, i, 200));
+	PFX_EQ(200, imf_status(&f, id));
+
+	/* bob has no such nickname: boss is nobody */
+	PFX_ERR(imf_msg(&f, IMF_BOB, "sip:boss@example.com", "hi", true, &id));
+	PFX_EQ(404, imf_status(&f, id));
+
+	/* carol offline: stored for her */
+	imf_clear(&f);
+	PFX_ERR(
+	    imf_msg(&f, IMF_ALICE, "sip:boss@example.com", "later", true, &id));
+	i = imf_find(&f, 0, "MESSAGE", IMF_CAROL_UA, 0);
+	PFX_ERR(imf_answer(&f, i, 480));
+	PFX_EQ(202, imf_status(&f, id));
+	PFX_ERR(imf_msgs(&f, NULL, &ms));
+	PFX_EQ(1, ms.n);
+	PFX_ASSERT(!strcmp(ms.m[0].owner, "carol@example.com"));
+	PFX_ASSERT(!strcmp(ms.m[0].recipient, IMF_CAROL));
+out:
+	mem_deref(msg);
+	imf_close(&f);
+	return err;
+}
