@@ -1,6 +1,6 @@
 /* tests/unit/im/test_im.c - pager MESSAGE handling (RFC 3428): relaying to
  * every device, storing for offline users (202), sender and recipient
- * checks, recipient IM policy (issue 4 contract, /tmp/im_spec.md) */
+ * checks, recipient IM policy (doc/im.md) */
 #include <stdio.h>
 #include <string.h>
 
