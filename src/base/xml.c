@@ -1,9 +1,11 @@
-/* base/xml.c - reading small XML documents strictly with libxml2 */
+/* base/xml.c - small XML documents with libxml2: strict reading, text checks,
+ * attribute writing */
 #include "xml.h"
 
 #include <errno.h>
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/xmlwriter.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,4 +124,56 @@ char *xml_trim(xmlChar *s)
 	while (end > p && is_ws(end[-1]))
 		*--end = '\0';
 	return p;
+}
+
+bool xml_text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!p)
+		return false;
+	while (*p) {
+		uint32_t c = *p, min;
+		int n;
+
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return false;
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, c &= 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, c &= 0x0f, min = 0x800;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, c &= 0x07, min = 0x10000;
+		else
+			return false;
+		for (int i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (p[i] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+		    c == 0xfffe || c == 0xffff)
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+int xml_wattr(xmlTextWriterPtr w, const char *name, const char *val)
+{
+	if (xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST val) < 0)
+		return ENOMEM;
+	return 0;
+}
+
+int xml_wattr_u32(xmlTextWriterPtr w, const char *name, uint32_t v)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%u", v);
+	return xml_wattr(w, name, num);
 }

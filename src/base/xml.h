@@ -1,11 +1,13 @@
-/* base/xml.h - reading small XML documents strictly with libxml2 (the
- * parsers of watcherinfo and reginfo documents share this) */
+/* base/xml.h - small XML documents with libxml2: strict reading (the
+ * watcherinfo, reginfo, IMDN and list parsers share it) and the checks
+ * and attribute helpers their writers share */
 #ifndef BASE_XML_H
 #define BASE_XML_H
 
 #include <libxml/tree.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The first error of a parse, as "line N: what" in buf. */
 struct xml_err {
@@ -32,5 +34,14 @@ bool xml_blank(const xmlChar *s);
 bool xml_stray_text(const xmlNode *n);
 /* XML white space off both ends, in place. */
 char *xml_trim(xmlChar *s);
+
+/* Valid UTF-8 made of XML 1.0 characters only (RFC 3629; XML 1.0 2.2):
+ * what a writer may put in text or an attribute. NULL is false. */
+bool xml_text_ok(const char *s);
+
+/* An attribute on the element being written (ENOMEM on failure). */
+struct _xmlTextWriter;
+int xml_wattr(struct _xmlTextWriter *w, const char *name, const char *val);
+int xml_wattr_u32(struct _xmlTextWriter *w, const char *name, uint32_t v);
 
 #endif

@@ -31,64 +31,12 @@ static bool in_set(const char *s, const char *const *set)
 	return false;
 }
 
-/* Valid UTF-8 made of XML 1.0 characters only (RFC 3629; XML 1.0 2.2). */
-static bool text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		uint32_t c = *p, min;
-		int n, i;
-
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				return false;
-			p++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 1, c &= 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, c &= 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, c &= 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
-		    c == 0xfffe || c == 0xffff)
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 static bool str_ok(const char *s)
 {
-	return s && s[0] && text_ok(s);
+	return s && s[0] && xml_text_ok(s);
 }
 
 /* --- building --- */
-
-static int wattr(xmlTextWriterPtr w, const char *name, const char *val)
-{
-	if (xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST val) < 0)
-		return ENOMEM;
-	return 0;
-}
-
-static int wattr_u32(xmlTextWriterPtr w, const char *name, uint32_t v)
-{
-	char num[16];
-
-	snprintf(num, sizeof(num), "%u", v);
-	return wattr(w, name, num);
-}
 
 static int watcher_check(const struct winfo_watcher *w)
 {
@@ -96,7 +44,7 @@ static int watcher_check(const struct winfo_watcher *w)
 	    !in_set(w->status, statuses) || !w->event ||
 	    !in_set(w->event, events))
 		return EINVAL;
-	if (w->display && !text_ok(w->display))
+	if (w->display && !xml_text_ok(w->display))
 		return EINVAL;
 	return 0;
 }
@@ -107,17 +55,17 @@ static int watcher_write(xmlTextWriterPtr xw, const struct winfo_watcher *w)
 
 	if (xmlTextWriterStartElement(xw, BAD_CAST "watcher") < 0)
 		return ENOMEM;
-	err = wattr(xw, "id", w->id);
+	err = xml_wattr(xw, "id", w->id);
 	if (!err)
-		err = wattr(xw, "status", w->status);
+		err = xml_wattr(xw, "status", w->status);
 	if (!err)
-		err = wattr(xw, "event", w->event);
+		err = xml_wattr(xw, "event", w->event);
 	if (!err)
-		err = wattr_u32(xw, "duration-subscribed", w->duration_s);
+		err = xml_wattr_u32(xw, "duration-subscribed", w->duration_s);
 	if (!err && w->expiration_s)
-		err = wattr_u32(xw, "expiration", w->expiration_s);
+		err = xml_wattr_u32(xw, "expiration", w->expiration_s);
 	if (!err && w->display && w->display[0])
-		err = wattr(xw, "display-name", w->display);
+		err = xml_wattr(xw, "display-name", w->display);
 	if (err)
 		return err;
 	if (xmlTextWriterWriteString(xw, BAD_CAST w->uri) < 0 ||
@@ -138,18 +86,18 @@ static int doc_write(xmlTextWriterPtr xw, uint32_t version, bool full,
 	    xmlTextWriterStartDocument(xw, "1.0", "UTF-8", NULL) < 0 ||
 	    xmlTextWriterStartElement(xw, BAD_CAST "watcherinfo") < 0)
 		return ENOMEM;
-	err = wattr(xw, "xmlns", WINFO_NS);
+	err = xml_wattr(xw, "xmlns", WINFO_NS);
 	if (!err)
-		err = wattr_u32(xw, "version", version);
+		err = xml_wattr_u32(xw, "version", version);
 	if (!err)
-		err = wattr(xw, "state", full ? "full" : "partial");
+		err = xml_wattr(xw, "state", full ? "full" : "partial");
 	if (err)
 		return err;
 	if (xmlTextWriterStartElement(xw, BAD_CAST "watcher-list") < 0)
 		return ENOMEM;
-	err = wattr(xw, "resource", resource_uri);
+	err = xml_wattr(xw, "resource", resource_uri);
 	if (!err)
-		err = wattr(xw, "package", package);
+		err = xml_wattr(xw, "package", package);
 	for (i = 0; !err && i < n; i++)
 		err = watcher_write(xw, &w[i]);
 	if (err)

@@ -121,42 +121,6 @@ static bool status_fits(enum imdn_kind k, enum imdn_status s)
 	return false;
 }
 
-/* Valid UTF-8 made of XML 1.0 characters only (RFC 3629; XML 1.0 2.2). */
-static bool text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		uint32_t c = *p, min;
-		int n;
-
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				return false;
-			p++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			n = 1, c &= 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			n = 2, c &= 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			n = 3, c &= 0x07, min = 0x10000;
-		else
-			return false;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
-		    c == 0xfffe || c == 0xffff)
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 /* --- printing --- */
 
 static int welem(xmlTextWriterPtr w, const char *name, const char *text)
@@ -202,7 +166,7 @@ static int doc_write(xmlTextWriterPtr w, const struct imdn *d)
 
 static bool opt_ok(const char *s)
 {
-	return !s || text_ok(s);
+	return !s || xml_text_ok(s);
 }
 
 int imdn_print(struct buf **mbp, const struct imdn *d)
@@ -213,8 +177,8 @@ int imdn_print(struct buf **mbp, const struct imdn *d)
 	int err;
 
 	if (!mbp || !d || !d->message_id || !d->message_id[0] ||
-	    !text_ok(d->message_id) || !d->datetime || !d->datetime[0] ||
-	    !text_ok(d->datetime) || !opt_ok(d->recipient_uri) ||
+	    !xml_text_ok(d->message_id) || !d->datetime || !d->datetime[0] ||
+	    !xml_text_ok(d->datetime) || !opt_ok(d->recipient_uri) ||
 	    !opt_ok(d->original_recipient_uri) || !opt_ok(d->subject) ||
 	    !kind_ok(d->kind) || !status_fits(d->kind, d->status))
 		return EINVAL;

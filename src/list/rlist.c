@@ -1131,44 +1131,6 @@ const struct rls_service *rls_services_find(const struct rls_services *s,
 
 /* ---- editing ---- */
 
-/* Valid UTF-8 made of XML 1.0 characters only (RFC 3629; XML 1.0 2.2). */
-static bool text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		uint32_t ch = *p, min;
-		int n, i;
-
-		if (ch < 0x80) {
-			if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
-				return false;
-			p++;
-			continue;
-		}
-		if ((ch & 0xe0) == 0xc0) {
-			n = 1, ch &= 0x1f, min = 0x80;
-		} else if ((ch & 0xf0) == 0xe0) {
-			n = 2, ch &= 0x0f, min = 0x800;
-		} else if ((ch & 0xf8) == 0xf0) {
-			n = 3, ch &= 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			ch = (ch << 6) | (p[i] & 0x3f);
-		}
-		if (ch < min || ch > 0x10ffff ||
-		    (ch >= 0xd800 && ch <= 0xdfff) || ch == 0xfffe ||
-		    ch == 0xffff)
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 static bool is_ws(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
@@ -1179,7 +1141,7 @@ static bool value_ok(const char *s)
 {
 	size_t l = s ? strlen(s) : 0;
 
-	return l && !is_ws(s[0]) && !is_ws(s[l - 1]) && text_ok(s);
+	return l && !is_ws(s[0]) && !is_ws(s[l - 1]) && xml_text_ok(s);
 }
 
 /* Blank text between elements goes, so that libxml2 indents the output. */

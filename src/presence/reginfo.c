@@ -32,64 +32,12 @@ static bool in_set(const char *s, const char *const *set)
 	return false;
 }
 
-/* Valid UTF-8 made of XML 1.0 characters only (RFC 3629; XML 1.0 2.2). */
-static bool text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		uint32_t c = *p, min;
-		int n, i;
-
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				return false;
-			p++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 1, c &= 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, c &= 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, c &= 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
-		    c == 0xfffe || c == 0xffff)
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 static bool str_ok(const char *s)
 {
-	return s && s[0] && text_ok(s);
+	return s && s[0] && xml_text_ok(s);
 }
 
 /* --- building --- */
-
-static int wattr(xmlTextWriterPtr w, const char *name, const char *val)
-{
-	if (xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST val) < 0)
-		return ENOMEM;
-	return 0;
-}
-
-static int wattr_u32(xmlTextWriterPtr w, const char *name, uint32_t v)
-{
-	char num[16];
-
-	snprintf(num, sizeof(num), "%u", v);
-	return wattr(w, name, num);
-}
 
 /* q x1000 as a qvalue (RFC 3261 20.10): 1000 "1", 500 "0.5", 1 "0.001" */
 static void q_print(char *buf, size_t size, uint32_t q)
@@ -112,8 +60,8 @@ static int contact_check(const struct reginfo_contact *c)
 	    !in_set(c->state, c_states) || !c->event ||
 	    !in_set(c->event, c_events) || c->q > 1000)
 		return EINVAL;
-	if ((c->callid && !text_ok(c->callid)) ||
-	    (c->instance && c->instance[0] && !text_ok(c->instance)))
+	if ((c->callid && !xml_text_ok(c->callid)) ||
+	    (c->instance && c->instance[0] && !xml_text_ok(c->instance)))
 		return EINVAL;
 	return 0;
 }
@@ -139,7 +87,7 @@ static int param_write(xmlTextWriterPtr xw, const char *name, const char *pre,
                        const char *val, const char *post)
 {
 	if (xmlTextWriterStartElement(xw, BAD_CAST "unknown-param") < 0 ||
-	    wattr(xw, "name", name) ||
+	    xml_wattr(xw, "name", name) ||
 	    xmlTextWriterWriteString(xw, BAD_CAST pre) < 0 ||
 	    xmlTextWriterWriteString(xw, BAD_CAST val) < 0 ||
 	    xmlTextWriterWriteString(xw, BAD_CAST post) < 0 ||
@@ -155,23 +103,23 @@ static int contact_write(xmlTextWriterPtr xw, const struct reginfo_contact *c)
 
 	if (xmlTextWriterStartElement(xw, BAD_CAST "contact") < 0)
 		return ENOMEM;
-	err = wattr(xw, "id", c->id);
+	err = xml_wattr(xw, "id", c->id);
 	if (!err)
-		err = wattr(xw, "state", c->state);
+		err = xml_wattr(xw, "state", c->state);
 	if (!err)
-		err = wattr(xw, "event", c->event);
+		err = xml_wattr(xw, "event", c->event);
 	if (!err && c->duration_s)
-		err = wattr_u32(xw, "duration-registered", c->duration_s);
+		err = xml_wattr_u32(xw, "duration-registered", c->duration_s);
 	if (!err && c->expires)
-		err = wattr_u32(xw, "expires", c->expires);
+		err = xml_wattr_u32(xw, "expires", c->expires);
 	if (!err && c->q) {
 		q_print(q, sizeof(q), c->q);
-		err = wattr(xw, "q", q);
+		err = xml_wattr(xw, "q", q);
 	}
 	if (!err && c->callid && c->callid[0]) {
-		err = wattr(xw, "callid", c->callid);
+		err = xml_wattr(xw, "callid", c->callid);
 		if (!err)
-			err = wattr_u32(xw, "cseq", c->cseq);
+			err = xml_wattr_u32(xw, "cseq", c->cseq);
 	}
 	if (err)
 		return err;
@@ -202,11 +150,11 @@ static int reg_write(xmlTextWriterPtr xw, const struct reginfo_reg *r)
 
 	if (xmlTextWriterStartElement(xw, BAD_CAST "registration") < 0)
 		return ENOMEM;
-	err = wattr(xw, "aor", r->aor);
+	err = xml_wattr(xw, "aor", r->aor);
 	if (!err)
-		err = wattr(xw, "id", r->id);
+		err = xml_wattr(xw, "id", r->id);
 	if (!err)
-		err = wattr(xw, "state", r->state);
+		err = xml_wattr(xw, "state", r->state);
 	for (i = 0; !err && i < r->n; i++)
 		err = contact_write(xw, &r->contacts[i]);
 	if (err)
@@ -227,11 +175,11 @@ static int doc_write(xmlTextWriterPtr xw, uint32_t version, bool full,
 	    xmlTextWriterStartDocument(xw, "1.0", "UTF-8", NULL) < 0 ||
 	    xmlTextWriterStartElement(xw, BAD_CAST "reginfo") < 0)
 		return ENOMEM;
-	err = wattr(xw, "xmlns", REGINFO_NS);
+	err = xml_wattr(xw, "xmlns", REGINFO_NS);
 	if (!err)
-		err = wattr_u32(xw, "version", version);
+		err = xml_wattr_u32(xw, "version", version);
 	if (!err)
-		err = wattr(xw, "state", full ? "full" : "partial");
+		err = xml_wattr(xw, "state", full ? "full" : "partial");
 	for (i = 0; !err && i < n; i++)
 		err = reg_write(xw, &regs[i]);
 	if (err)
