@@ -284,18 +284,23 @@ static void noop_id_h(int err, uint64_t id, void *arg)
 		log_warn(NULL, "archive: %s", err_str(err));
 }
 
-/* One archive record of rq's message for owner (async; the outcome is
- * final here). */
-static void archive(struct im_req *rq, bool outgoing, const char *outcome)
+/* Does owner's side of rq get an archive record? */
+static bool archived(const struct im_req *rq, bool outgoing)
 {
-	struct store_arch a;
 	const char *owner = outgoing ? rq->ident : rq->rcpt;
 
-	if (rq->composing || rq->notification || !owner[0] ||
-	    !im_archives(rq->im, owner))
-		return;
+	return !rq->composing && !rq->notification && owner[0] &&
+	       im_archives(rq->im, owner);
+}
+
+/* Put one side's archive record of rq (h gets its id). */
+static int archive_put(struct im_req *rq, bool outgoing, const char *outcome,
+                       store_arch_put_h *h, void *arg)
+{
+	struct store_arch a;
+
 	memset(&a, 0, sizeof(a));
-	a.owner = owner;
+	a.owner = outgoing ? rq->ident : rq->rcpt;
 	a.outgoing = outgoing;
 	a.peer = outgoing ? rq->rcpt_uri : rq->sender;
 	a.sender = rq->sender;
@@ -305,8 +310,16 @@ static void archive(struct im_req *rq, bool outgoing, const char *outcome)
 	a.body = rq->msg->body.p;
 	a.len = rq->msg->body.l;
 	a.outcome = outcome;
-	if (store_arch_put(rq->im->st, &a, noop_id_h, NULL))
-		log_warn(&rq->lctx, "archive of %s: not written", owner);
+	return store_arch_put(rq->im->st, &a, h, arg);
+}
+
+/* One archive record of rq's message with its final outcome (async). */
+static void archive(struct im_req *rq, bool outgoing, const char *outcome)
+{
+	if (archived(rq, outgoing) &&
+	    archive_put(rq, outgoing, outcome, noop_id_h, NULL))
+		log_warn(&rq->lctx, "archive of %s: not written",
+		         outgoing ? rq->ident : rq->rcpt);
 }
 
 static void archive_both(struct im_req *rq, const char *outcome)
@@ -383,41 +396,19 @@ static void arch_id_h(int err, uint64_t id, void *arg)
 
 static void store_it(struct im_req *rq)
 {
-	bool out = !rq->notification && !rq->composing && rq->ident[0] &&
-	           im_archives(rq->im, rq->ident);
-	bool in = !rq->notification && !rq->composing &&
-	          im_archives(rq->im, rq->rcpt);
-	struct store_arch a;
+	bool out = archived(rq, true), in = archived(rq, false);
 
 	if (!out && !in) {
 		store_go(rq);
 		return;
 	}
-	memset(&a, 0, sizeof(a));
-	a.sender = rq->sender;
-	a.recipients = rq->rcpt_uri;
-	a.time_ms = rq->t_ms;
-	a.ctype = rq->ctype;
-	a.body = rq->msg->body.p;
-	a.len = rq->msg->body.l;
-	a.outcome = "stored";
 	/* in order: the sender's record first (arch_id_h relies on it) */
 	rq->arch_pending = out + in;
 	rq->arch_first_out = out;
-	if (out) {
-		a.owner = rq->ident;
-		a.outgoing = true;
-		a.peer = rq->rcpt_uri;
-		if (store_arch_put(rq->im->st, &a, arch_id_h, rq))
-			arch_id_h(EIO, 0, rq);
-	}
-	if (in) {
-		a.owner = rq->rcpt;
-		a.outgoing = false;
-		a.peer = rq->sender;
-		if (store_arch_put(rq->im->st, &a, arch_id_h, rq))
-			arch_id_h(EIO, 0, rq);
-	}
+	if (out && archive_put(rq, true, "stored", arch_id_h, rq))
+		arch_id_h(EIO, 0, rq);
+	if (in && archive_put(rq, false, "stored", arch_id_h, rq))
+		arch_id_h(EIO, 0, rq);
 }
 
 static bool storable(const struct im_req *rq)
