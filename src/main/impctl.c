@@ -632,17 +632,14 @@ int impctl_read_input(const char *file, char **sp, size_t *lenp)
 	return EX_OK;
 }
 
-static int cmd_rules_set(struct store *st, const char *arg, const char *file)
+int impctl_rules_set(struct store *st, const char *auid, const char *aor,
+                     const char *file, const char *what)
 {
 	struct pres_rules *r = NULL;
-	char aor[256], eb[512];
-	char *xml = NULL;
+	char *xml = NULL, eb[512];
 	size_t len = 0;
 	int ex, err;
 
-	ex = existing_user(st, arg, aor, sizeof(aor));
-	if (ex)
-		return ex;
 	ex = read_input(file, &xml, &len);
 	if (ex)
 		return ex;
@@ -654,9 +651,20 @@ static int cmd_rules_set(struct store *st, const char *arg, const char *file)
 		return err == ENOMEM ? EX_STORE : EX_USAGE;
 	}
 	mem_deref(r);
-	err = store_doc_put(st, PRES_RULES_AUID, aor, DOC_NAME, xml, len, NULL);
+	err = store_doc_put(st, auid, aor, DOC_NAME, xml, len, NULL);
 	mem_deref(xml);
-	return err ? store_fail("rules set", err) : EX_OK;
+	return err ? store_fail(what, err) : EX_OK;
+}
+
+static int cmd_rules_set(struct store *st, const char *arg, const char *file)
+{
+	char aor[256];
+	int ex;
+
+	ex = existing_user(st, arg, aor, sizeof(aor));
+	if (ex)
+		return ex;
+	return impctl_rules_set(st, PRES_RULES_AUID, aor, file, "rules set");
 }
 
 static int cmd_rules_remove(struct store *st, const char *arg)

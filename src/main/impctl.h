@@ -45,6 +45,11 @@ int impctl_user(struct store *st, const char *arg, char *aor, size_t size);
 /* The whole of FILE ("-": stdin) as a NUL-terminated mem string;
  * EX_OK or an exit code after a message. */
 int impctl_read_input(const char *file, char **sp, size_t *lenp);
+/* Check FILE ("-": stdin) as a rules document (the presence rules
+ * engine; bad XML: EX_USAGE with the parser's message) and store it as
+ * aor's document auid. what names the command in store errors. */
+int impctl_rules_set(struct store *st, const char *auid, const char *aor,
+                     const char *file, const char *what);
 /* A stored document (name "index") as a NUL-terminated mem string:
  * 0, ENOENT, or a store error. */
 int impctl_doc_read(struct store *st, const char *auid, const char *aor,

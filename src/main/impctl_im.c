@@ -53,29 +53,6 @@ static int rules_show(struct store *st, const char *aor)
 	return EX_OK;
 }
 
-static int rules_set(struct store *st, const char *aor, const char *file)
-{
-	struct pres_rules *r = NULL;
-	char *xml = NULL, eb[512];
-	size_t len = 0;
-	int ex, err;
-
-	ex = impctl_read_input(file, &xml, &len);
-	if (ex)
-		return ex;
-	err = pres_rules_parse(&r, xml, len, eb, sizeof(eb));
-	if (err) {
-		impctl_msg("%s: %s", strcmp(file, "-") ? file : "stdin",
-		           err == ENOMEM ? "out of memory" : eb);
-		mem_deref(xml);
-		return err == ENOMEM ? EX_STORE : EX_USAGE;
-	}
-	mem_deref(r);
-	err = store_doc_put(st, IM_RULES_AUID, aor, DOC_NAME, xml, len, NULL);
-	mem_deref(xml);
-	return err ? impctl_store_fail("im rules set", err) : EX_OK;
-}
-
 static int rules_remove(struct store *st, const char *aor)
 {
 	int err = store_doc_delete(st, IM_RULES_AUID, aor, DOC_NAME);
@@ -107,7 +84,8 @@ static int cmd_rules(struct store *st, int argc, const char *const *argv)
 	if (!strcmp(argv[0], "show"))
 		return rules_show(st, aor);
 	if (!strcmp(argv[0], "set"))
-		return rules_set(st, aor, argv[2]);
+		return impctl_rules_set(st, IM_RULES_AUID, aor, argv[2],
+		                        "im rules set");
 	return rules_remove(st, aor);
 }
 
