@@ -98,7 +98,21 @@ struct conf {
 	/* [http] */
 	char http_listen[96]; /* "" = no HTTP */
 	char http_admins[512];
-	uint32_t http_max_body; /* 1048576 */
+	uint32_t http_max_body;   /* 1048576 */
+	char http_tls_listen[96]; /* "" = no HTTPS */
+	char http_tls_cert[512];  /* "" = tls_cert */
+	char http_tls_key[512];   /* "" = tls_key */
+
+	/* [xcap] */
+	char xcap_root[64];       /* "/xcap" */
+	char xcap_root_uri[256];  /* "" = from the listener */
+	uint32_t xcap_max_doc;    /* 1048576 */
+
+	/* [rls] */
+	char rls_buddies_suffix[32]; /* "-buddies" */
+	uint32_t rls_max_resources;  /* 1000 */
+	uint32_t rls_wait_ms;        /* 300 */
+	uint32_t rls_be_expires;     /* 3600 */
 };
 
 /* Fill every field with its default. */

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "base/log.h"
+#include "base/sa.h"
 #include "conf_int.h"
 
 #define OFF(f) offsetof(struct conf, f)
@@ -29,6 +30,21 @@ static const char *check_log_level(const char *v)
 	return log_level_parse(v, &lvl)
 	           ? "expected one of debug, info, notice, warn, err"
 	           : NULL;
+}
+
+/* "" or "ADDR:PORT", "[v6]:PORT" with a numeric address (what
+ * http_alloc takes). */
+static const char *check_http_listen(const char *v)
+{
+	const char *colon = strrchr(v, ':'), *rb = strchr(v, ']');
+	struct sa sa;
+
+	if (!*v)
+		return NULL;
+	if (!colon || !colon[1] || (v[0] == '[' && (!rb || colon < rb)) ||
+	    sa_decode(&sa, v, strlen(v)))
+		return "expected ADDR:PORT or [IPv6]:PORT";
+	return NULL;
 }
 
 /* "scheme:rest" with a lower-case scheme; store_open knows which ones
@@ -232,6 +248,38 @@ const struct conf_key conf_keys[] = {
         "data of their domain over HTTP."),
     U32("http.max_body", http_max_body, "1048576", 1024, 67108864, 0,
         "Largest HTTP request body (else 413), octets."),
+    STR("http.tls_listen", http_tls_listen, "", 0, check_http_listen,
+        "HTTPS listener for XCAP and the HTTP API, e.g. 127.0.0.1:8443; "
+        "empty: no HTTPS."),
+    STR("http.tls_cert", http_tls_cert, "", 0, NULL,
+        "PEM certificate chain of the HTTPS listener; empty: tls.cert."),
+    STR("http.tls_key", http_tls_key, "", 0, NULL,
+        "PEM private key of http.tls_cert; empty: tls.key."),
+
+    /* XCAP (RFC 4825) on the HTTP listeners */
+    STR("xcap.root", xcap_root, "/xcap", 0, NULL,
+        "Path of the XCAP root on the HTTP and HTTPS listeners."),
+    STR("xcap.root_uri", xcap_root_uri, "", 0, NULL,
+        "Absolute XCAP root URI given to clients and written into "
+        "xcap-diff bodies; empty: built from http.tls_listen (else "
+        "http.listen) and xcap.root."),
+    U32("xcap.max_doc", xcap_max_doc, "1048576", 1024, 16777216, 0,
+        "Largest document an XCAP write may leave (else 409 "
+        "constraint-failure), octets."),
+
+    /* resource list server (RFC 4662) */
+    STR("rls.buddies_suffix", rls_buddies_suffix, "-buddies", 0, NULL,
+        "sip:USER<suffix>@DOMAIN is USER's buddy list (every list of "
+        "the resource-lists document \"index\"); empty: off."),
+    U32("rls.max_resources", rls_max_resources, "1000", 1, 10000, 0,
+        "Most members of one list subscription (the rest is left out "
+        "and logged)."),
+    U32("rls.wait_ms", rls_wait_ms, "300", 0, 10000, 0,
+        "How long the first NOTIFY of a list waits for the first state "
+        "of its local members, ms."),
+    U32("rls.be_expires", rls_be_expires, "3600", 60, 86400, 0,
+        "Expires of the RLS's SIP subscriptions to members in other "
+        "domains, s."),
 };
 
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);

@@ -149,6 +149,7 @@ void evt_pent_destroy(void *data)
 
 	list_unlink(&pk->le);
 	mem_deref(pk->name);
+	mem_deref(pk->list);
 }
 
 struct evt_pent *evt_pent_find(const struct evt *e, const struct pl *name)
@@ -236,6 +237,45 @@ int evt_pkg_register(struct evt *e, const struct evt_pkg *pkg)
 	}
 	log_debug(NULL, "package %s registered", pkg->name);
 	return 0;
+}
+
+int evt_list_register(struct evt *e, const struct evt_pkg *pkg)
+{
+	struct evt_pent *base, *pk;
+	struct pl name;
+	int err;
+
+	if (!e || !pkg || !pkg->name || !pkg->ctype || !pkg->subscribe ||
+	    !pkg->body || !pkg->owns)
+		return EINVAL;
+	pl_set_str(&name, pkg->name);
+	base = evt_pent_find(e, &name);
+	if (!base || base->base)
+		return ENOENT;
+	if (base->list)
+		return EEXIST;
+	pk = mem_zalloc(sizeof(*pk), evt_pent_destroy);
+	if (!pk)
+		return ENOMEM;
+	pk->p = *pkg;
+	pk->p.winfo = false;
+	pk->islist = true;
+	err = mem_strdup(&pk->name, pkg->name);
+	if (err) {
+		mem_deref(pk);
+		return err;
+	}
+	base->list = pk;
+	log_debug(NULL, "list package for %s registered", pkg->name);
+	return 0;
+}
+
+struct evt_pent *evt_pent_for(struct evt_pent *pk, const char *resource)
+{
+	if (pk && pk->list && resource &&
+	    pk->list->p.owns(resource, pk->list->p.arg))
+		return pk->list;
+	return pk;
 }
 
 const char *evt_allow_events(const struct evt *e)
@@ -370,6 +410,8 @@ static void exp_start(struct evt_sub *s, uint32_t expires)
 {
 	uint64_t now = evt_now(s->e);
 
+	if (s->internal)
+		return; /* lasts until its owner ends it */
 	s->expires = expires;
 	s->exp_ms = now + (uint64_t)expires * 1000;
 	if (tmr_start(&s->tmr_exp, s->e->tmrl, (uint64_t)expires * 1000, exp_h,
@@ -426,6 +468,15 @@ void evt_sub_end(struct evt_sub *s, enum evt_reason why)
 	if (s->pkg->p.ended)
 		s->pkg->p.ended(s, s->pkg->p.arg);
 	s->e = NULL;
+	if (s->internal && s->ih && !s->ialloc && !s->final_sent) {
+		/* ended without its final call (rejected after an
+		 * asynchronous decision, ended by the package): tell the
+		 * owner */
+		evt_isub_h *ih = s->ih;
+
+		s->final_sent = true;
+		ih(s, EVT_TERMINATED, s->reason, NULL, NULL, s->iarg);
+	}
 	mem_deref(s); /* the table's reference */
 	mem_deref(s);
 	if (freed)
@@ -583,7 +634,7 @@ int evt_sub_accept(struct evt_sub *s, enum evt_state state)
 			evt_winfo_changed(s);
 		}
 		evt_sub_terminate(s, EVT_REASON_TIMEOUT, 0);
-	} else if (s->e->st) {
+	} else if (s->e->st && !s->internal) {
 		err = evt_sub_store(s, stored_h, s);
 		if (err)
 			stored_h(err, s);
@@ -597,11 +648,18 @@ int evt_sub_accept(struct evt_sub *s, enum evt_state state)
 int evt_sub_reject(struct evt_sub *s, uint16_t scode, const char *reason,
                    enum evt_reason ev_reason)
 {
+	return evt_sub_reject_hdrs(s, scode, reason, ev_reason, NULL);
+}
+
+int evt_sub_reject_hdrs(struct evt_sub *s, uint16_t scode, const char *reason,
+                        enum evt_reason ev_reason, const char *hdrs)
+{
 	if (!s || scode < 300 || scode > 699)
 		return EINVAL;
 	if (!s->e || s->decided || s->ended)
 		return EPROTO;
 	s->decided = true;
+	s->scode = scode;
 	tmr_cancel(&s->tmr_exp);
 	mem_ref(s);
 	if (s->restored) {
@@ -613,7 +671,8 @@ int evt_sub_reject(struct evt_sub *s, uint16_t scode, const char *reason,
 		log_info(&s->lctx, "%s subscription of %s to %s rejected: %u",
 		         s->pkg->name, s->watcher, s->resource, scode);
 		if (s->st) {
-			(void)sip_stsx_replyf(s->st, scode, reason, "%s", "");
+			(void)sip_stsx_replyf(s->st, scode, reason, "%s",
+			                      hdrs ? hdrs : "");
 			s->st = sip_stsx_release(s->st);
 		}
 		evt_sub_end(s, ev_reason);
@@ -818,6 +877,7 @@ static void new_subscribe(struct evt *e, struct sip_stsx *st, const char *ident,
 	}
 	if (new_check(e, st, msg, ev, pk, ns))
 		goto out;
+	pk = evt_pent_for(pk, ns->res);
 
 	/* joined lists: route set, Accept, Supported */
 	err = buf_alloc(&ns->b, 256);
@@ -1172,12 +1232,24 @@ uint32_t evt_sub_duration(const struct evt_sub *s)
 	return now > s->created ? (uint32_t)(now - s->created) : 0;
 }
 
+enum evt_reason evt_sub_reason(const struct evt_sub *s)
+{
+	return s && s->state == EVT_TERMINATED ? s->reason : EVT_REASON_NONE;
+}
+
+uint16_t evt_sub_scode(const struct evt_sub *s)
+{
+	return s ? s->scode : 0;
+}
+
 uint32_t evt_sub_expires_in(const struct evt_sub *s)
 {
 	uint64_t now;
 
 	if (!s || !s->e || s->ending || s->fetch)
 		return 0;
+	if (s->internal)
+		return s->e->cf.max_expires;
 	now = evt_now(s->e);
 	return s->exp_ms > now ? (uint32_t)((s->exp_ms - now + 999) / 1000) : 0;
 }
@@ -1279,7 +1351,7 @@ static bool sub_match(const struct evt_sub *s, const char *pkg,
 {
 	if (!s->live)
 		return false;
-	if (pkg && strcasecmp(pkg, s->pkg->name))
+	if (pkg && (strcasecmp(pkg, s->pkg->name) || s->pkg->islist))
 		return false;
 	return !resource || !strcmp(resource, s->resource);
 }

@@ -89,6 +89,9 @@ struct evt_pkg {
 	/* The subscription is over, whatever the reason; drop references
 	 * and evt_sub_data. Optional. */
 	void (*ended)(struct evt_sub *sub, void *arg);
+	/* List packages only (evt_list_register): does this package take
+	 * the subscriptions to resource ("alice-buddies@example.com")? */
+	bool (*owns)(const char *resource, void *arg);
 	void *arg;
 };
 
@@ -99,6 +102,13 @@ int evt_alloc(struct evt **ep, const struct evt_conf *cf, struct sip_tsxl *tl,
               struct store *st /* NULL: not durable */);
 /* pkg is copied; its strings must outlive evt. EEXIST. */
 int evt_pkg_register(struct evt *e, const struct evt_pkg *pkg);
+/* A list package (RFC 4662 resource list server) for the already
+ * registered package named pkg->name: a new (or restored) subscription
+ * of that package whose resource pkg->owns claims goes to pkg's
+ * callbacks instead of the base package's. Its subscriptions have the
+ * same package name but are not visited by evt_sub_apply or
+ * evt_notify_resource for the base package. ENOENT (no base), EEXIST. */
+int evt_list_register(struct evt *e, const struct evt_pkg *pkg);
 /* "presence, presence.winfo, reg, reg.winfo" (what 489 and OPTIONS
  * advertise); valid until the next evt_pkg_register. */
 const char *evt_allow_events(const struct evt *e);
@@ -159,6 +169,14 @@ uint32_t evt_sub_version(const struct evt_sub *s);
 int evt_sub_accept(struct evt_sub *s, enum evt_state state);
 int evt_sub_reject(struct evt_sub *s, uint16_t scode, const char *reason,
                    enum evt_reason ev_reason);
+/* The same with extra header lines for the answer ("Require:
+ * eventlist\r\n" for a 421). */
+int evt_sub_reject_hdrs(struct evt_sub *s, uint16_t scode, const char *reason,
+                        enum evt_reason ev_reason, const char *hdrs);
+/* Why a terminated subscription ended (EVT_REASON_NONE otherwise), and
+ * the status a rejected internal subscription got (0 if none). */
+enum evt_reason evt_sub_reason(const struct evt_sub *s);
+uint16_t evt_sub_scode(const struct evt_sub *s);
 /* Change a running subscription: pending -> active (a full NOTIFY),
  * active -> pending, or -> terminated with reason and retry-after (0:
  * none): a final NOTIFY, then the subscription ends (ended runs). */
@@ -169,6 +187,10 @@ int evt_sub_set_state(struct evt_sub *s, enum evt_state state,
  * several changes in that time make one NOTIFY. full: the next NOTIFY
  * must carry the full state. */
 void evt_sub_notify(struct evt_sub *s, bool full);
+/* Hold back NOTIFYs of s (on) until released (off): an RLS waits a
+ * moment for its members' first states so its first NOTIFY is complete.
+ * Changes meanwhile are kept; the final NOTIFY is never held. */
+void evt_sub_hold(struct evt_sub *s, bool on);
 /* evt_sub_notify(s, full) for every live subscription of pkg to
  * resource. */
 void evt_notify_resource(struct evt *e, const char *pkg, const char *resource,
@@ -179,6 +201,37 @@ typedef bool evt_sub_apply_h(struct evt_sub *s, void *arg);
 void evt_sub_apply(struct evt *e, const char *pkg, const char *resource,
                    evt_sub_apply_h *h, void *arg);
 uint32_t evt_sub_count(const struct evt *e, const char *pkg /* NULL: all */);
+
+/* --- internal subscriptions (the RLS's back-end subscriptions to local
+ * resources): a subscription of a package to a resource on behalf of a
+ * watcher, decided by the package exactly like a SIP one (authorization,
+ * pending, watcher info: the resource's owner sees the watcher), whose
+ * NOTIFYs are calls instead of SIP requests. Not stored, no expiry: it
+ * lasts until evt_isub_end or until the package terminates it. --- */
+struct evt_isub_params {
+	const char *pkg;      /* "presence" (a registered base package) */
+	const char *resource; /* "bob@example.com" */
+	const char *watcher;  /* "sip:alice@example.com" */
+	const char *display;  /* or NULL */
+	const char *ident;    /* authenticated identity of the watcher, or
+	                         NULL */
+	const char *accept;   /* Accept value or NULL (the package's type) */
+};
+/* A NOTIFY's worth: state and reason, and the body (active ones; NULL
+ * otherwise; a reference the callee may take with mem_ref) of type
+ * ctype. Called from a timer, never inside evt_isub_alloc. After a call
+ * with EVT_TERMINATED the subscription is over (the owner still releases
+ * it with evt_isub_end). */
+typedef void evt_isub_h(struct evt_sub *s, enum evt_state state,
+                        enum evt_reason reason, struct buf *body,
+                        const char *ctype, void *arg);
+/* The package decides at once or later; a subscription it rejects at
+ * once is terminated when this returns (see evt_sub_state, evt_sub_reason,
+ * evt_sub_scode), without a call to h. *sp is the caller's reference. */
+int evt_isub_alloc(struct evt_sub **sp, struct evt *e,
+                   const struct evt_isub_params *p, evt_isub_h *h, void *arg);
+/* Unsubscribe (no call to h) and release the caller's reference; NULL. */
+struct evt_sub *evt_isub_end(struct evt_sub *s);
 
 /* --- subscriber side (impd as a client: RLS, federation) --- */
 struct evt_csub_params {

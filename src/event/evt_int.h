@@ -28,6 +28,9 @@ struct evt_pent {
 	struct evt_pkg p; /* copy; templates get the framework's handlers */
 	char *name;       /* owned copy of the name (templates build it) */
 	struct evt_pent *base; /* template: the watched package, else NULL */
+	struct evt_pent *list; /* its list package (evt_list_register), or
+	                          NULL; owned */
+	bool islist;           /* this is a list package */
 	uint32_t nlive;        /* live subscriptions */
 };
 
@@ -145,6 +148,12 @@ struct evt_sub {
 	bool final_sent; /* the terminated NOTIFY has left */
 	bool reported;   /* shown to watcher info subscribers */
 	bool term_reported;
+	bool internal;   /* evt_isub: NOTIFYs are calls to ih */
+	bool ialloc;     /* inside evt_isub_alloc: no calls to ih yet */
+	bool held;       /* evt_sub_hold */
+	uint16_t scode;  /* the status of a rejection */
+	evt_isub_h *ih;  /* NULL once the owner let go */
+	void *iarg;
 
 	struct list wchg; /* winfo template subscriptions: struct evt_wchg */
 };
@@ -170,6 +179,11 @@ void evt_sub_end(struct evt_sub *s, enum evt_reason why);
 void evt_sub_terminate(struct evt_sub *s, enum evt_reason reason,
                        uint32_t retry_after);
 
+/* evt_notify.c: does the next NOTIFY carry the package's body? */
+bool evt_ntf_has_body(const struct evt_sub *s);
+/* evt_isub.c: deliver an internal subscription's NOTIFY now. */
+void evt_isub_deliver(struct evt_sub *s);
+
 /* evt_restore.c */
 /* Store the subscription as it is now; done(err, arg) after the commit. */
 int evt_sub_store(struct evt_sub *s, void (*done)(int err, void *arg),
@@ -179,6 +193,8 @@ void evt_sub_persist(struct evt_sub *s); /* fire and forget */
 /* evt.c (and evt_util.c: names, addresses, lists) */
 void evt_pent_destroy(void *data);
 struct evt_pent *evt_pent_find(const struct evt *e, const struct pl *name);
+/* pk, or its list package when that one owns resource. */
+struct evt_pent *evt_pent_for(struct evt_pent *pk, const char *resource);
 uint64_t evt_now(const struct evt *e);
 uint64_t evt_wall(const struct evt *e);
 /* "sip:192.0.2.1:5060;transport=tcp" for messages to dst. */

@@ -102,7 +102,10 @@ static void ntf_tmr_h(void *arg)
 		return;
 	}
 	s->backoff = false;
-	evt_ntf_kick(s);
+	if (s->internal)
+		evt_isub_deliver(s);
+	else
+		evt_ntf_kick(s);
 }
 
 void evt_ntf_kick(struct evt_sub *s)
@@ -112,6 +115,15 @@ void evt_ntf_kick(struct evt_sub *s)
 	if (!s->e || s->ended || !s->answered || !s->dirty || s->ct ||
 	    s->queued || s->final_sent)
 		return;
+	if (s->held && s->state != EVT_TERMINATED)
+		return;
+	if (s->internal) {
+		/* no pacing, no transaction: a zero timer coalesces what
+		 * one pass of the loop changes */
+		if (!tmr_isrunning(&s->tmr_ntf))
+			tmr_start(&s->tmr_ntf, s->e->tmrl, 0, ntf_tmr_h, s);
+		return;
+	}
 	if (tmr_isrunning(&s->tmr_ntf)) {
 		if (s->backoff || s->giveup || !s->urgent)
 			return;
@@ -125,6 +137,15 @@ void evt_ntf_kick(struct evt_sub *s)
 			return;
 	}
 	gate(s);
+}
+
+void evt_sub_hold(struct evt_sub *s, bool on)
+{
+	if (!s || s->held == on)
+		return;
+	s->held = on;
+	if (!on)
+		evt_ntf_kick(s);
 }
 
 void evt_sub_notify(struct evt_sub *s, bool full)
@@ -314,7 +335,7 @@ static int ntf_encode(struct buf **mbp, struct evt_sub *s, uint32_t cseq,
 	return 0;
 }
 
-static bool has_body(const struct evt_sub *s)
+bool evt_ntf_has_body(const struct evt_sub *s)
 {
 	if (s->state == EVT_ACTIVE)
 		return true;
@@ -327,7 +348,7 @@ static void ntf_send(struct evt_sub *s)
 {
 	struct evt *e = s->e;
 	struct buf *body = NULL, *mb = NULL;
-	char ctype[128];
+	char ctype[256];
 	const char *why = "";
 	bool full;
 	uint32_t cseq;
@@ -339,7 +360,7 @@ static void ntf_send(struct evt_sub *s)
 	cseq = s->lcseq + 1;
 	s->lcseq = cseq; /* evt_sub_version() inside pkg->body */
 	snprintf(ctype, sizeof(ctype), "%s", s->pkg->p.ctype);
-	if (has_body(s)) {
+	if (evt_ntf_has_body(s)) {
 		mem_ref(s);
 		err = s->pkg->p.body(s, full, &body, ctype, sizeof(ctype),
 		                     s->pkg->p.arg);

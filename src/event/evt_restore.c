@@ -312,6 +312,7 @@ int evt_restore(struct evt *e)
 			}
 			if (depth(pk) != d)
 				continue;
+			pk = evt_pent_for(pk, r->ss.resource);
 			err = restore_one(e, &r->ss, pk, now);
 			if (err && !first)
 				first = err;

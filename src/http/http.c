@@ -1,5 +1,6 @@
 /* http/http.c - impd's HTTP server: libmicrohttpd driven by the event loop,
- * routing, digest authentication (RFC 7616 3.3-3.5) */
+ * HTTP and HTTPS (RFC 9110 4.2.2) listeners, routing, digest authentication
+ * (RFC 7616 3.3-3.5) */
 #include "http.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define LOG_MODULE "http"
 
@@ -32,7 +34,11 @@ enum {
 	CONN_LIMIT = 512,
 	NONCE_NC_SIZE = 4093, /* prime: libmicrohttpd's nonce hash is weak */
 	MAX_TIMER_MS = 3600000,
+	MAX_PEM = 1048576, /* a certificate chain or key file */
+	MAX_HOST = 255,    /* a Host header used by http_req_base */
 };
+
+enum { LSN_HTTP, LSN_HTTPS, LSN_N };
 
 struct route {
 	struct le le;
@@ -40,24 +46,36 @@ struct route {
 	char *prefix;
 	size_t plen;
 	bool auth;
+	bool realm;     /* http_route_realm: 404 for the path user comes
+	                   after authentication */
+	unsigned seg;   /* the "user@domain" segment of the rest */
+	char *defrealm; /* realm when that segment is absent, or NULL */
 	http_h *fn;
 	void *arg;
 };
 
-struct http {
+/* One libmicrohttpd daemon (plain or TLS) on the loop. */
+struct lsn {
+	struct http *h; /* the server this is embedded in */
 	struct MHD_Daemon *d;
-	struct loop *loop; /* borrowed */
-	struct store *st;  /* borrowed */
-	struct tmr tmr;    /* libmicrohttpd's next timeout */
-	int epfd;          /* libmicrohttpd's epoll fd, watched by loop */
-	uint16_t port;
+	struct tmr tmr; /* libmicrohttpd's next timeout */
+	int epfd;       /* libmicrohttpd's epoll fd, watched by loop */
+	struct sa sa;   /* the address bound (port filled in) */
+	bool tls;
+	bool in_run; /* inside MHD_run */
+};
+
+struct http {
+	struct lsn lsn[LSN_N]; /* a listener without a daemon is off */
+	struct loop *loop;     /* borrowed */
+	struct store *st;      /* borrowed */
 	uint32_t max_body;
 	uint32_t nonce_ttl_s;
 	char *server;
 	char *admins;
+	char *cert_pem, *key_pem; /* the HTTPS daemon's, NUL-terminated */
 	struct list routes;
 	struct list reqs; /* live requests (struct http_req) */
-	bool in_run;      /* inside MHD_run */
 	char opaque[17];
 	uint8_t rnd[32]; /* secret for libmicrohttpd's nonces */
 };
@@ -73,12 +91,18 @@ enum rq_state {
 struct http_req {
 	struct le le;                /* in h->reqs */
 	struct http *h;              /* NULL once the server is gone */
+	struct lsn *l;               /* borrowed: in h, valid while h is */
 	struct MHD_Connection *conn; /* NULL once libmicrohttpd is done */
 	enum rq_state state;
 	char *method;
 	char *path;
+	char *query; /* rebuilt from the arguments, or NULL */
 	size_t plen; /* the route's prefix length */
+	bool tls;
 	bool auth;
+	bool realm;           /* see struct route */
+	unsigned seg;         /* see struct route */
+	const char *defrealm; /* borrowed from the route (lives with h) */
 	http_h *fn;
 	void *arg;
 	struct buf *body;
@@ -99,7 +123,7 @@ struct http_req {
 	bool admin;
 };
 
-static void run(struct http *h);
+static void run(struct lsn *l);
 
 /* ---- helpers ---- */
 
@@ -239,31 +263,31 @@ static void tmr_fired(void *arg)
 	run(arg);
 }
 
-static void arm(struct http *h)
+static void arm(struct lsn *l)
 {
 	MHD_UNSIGNED_LONG_LONG to = 0;
 	int err;
 
-	if (MHD_get_timeout(h->d, &to) != MHD_YES) {
-		tmr_cancel(&h->tmr);
+	if (MHD_get_timeout(l->d, &to) != MHD_YES) {
+		tmr_cancel(&l->tmr);
 		return;
 	}
 	if (to > MAX_TIMER_MS)
 		to = MAX_TIMER_MS;
-	err = tmr_start(&h->tmr, loop_tmrl(h->loop), to, tmr_fired, h);
+	err = tmr_start(&l->tmr, loop_tmrl(l->h->loop), to, tmr_fired, l);
 	if (err)
 		log_warn(NULL, "cannot start the connection timer: %s",
 		         err_str(err));
 }
 
-static void run(struct http *h)
+static void run(struct lsn *l)
 {
-	if (h->in_run)
+	if (l->in_run)
 		return; /* a resume inside MHD_run: its ITC wakes us again */
-	h->in_run = true;
-	(void)MHD_run(h->d);
-	h->in_run = false;
-	arm(h);
+	l->in_run = true;
+	(void)MHD_run(l->d);
+	l->in_run = false;
+	arm(l);
 }
 
 static void epoll_ready(int flags, void *arg)
@@ -283,6 +307,7 @@ static void req_destroy(void *data)
 		MHD_destroy_response(rq->resp);
 	mem_deref(rq->method);
 	mem_deref(rq->path);
+	mem_deref(rq->query);
 	mem_deref(rq->body);
 	mem_deref(rq->puser);
 	mem_deref(rq->pdomain);
@@ -306,7 +331,7 @@ static void wake(struct http_req *rq)
 		return;
 	rq->suspended = false;
 	MHD_resume_connection(rq->conn);
-	run(rq->h);
+	run(rq->l);
 }
 
 static enum MHD_Result queue(struct http_req *rq)
@@ -542,7 +567,7 @@ static enum MHD_Result auth_check(struct http_req *rq)
 	if (rq->lerr)
 		return fail_now(rq, 503, "User directory unavailable",
 		                "Retry-After: 5\r\n");
-	if (!rq->pfound)
+	if (!rq->pfound && !rq->realm)
 		return fail_now(rq, 404, "No such user", NULL);
 	if (!rq->auser || !rq->afound || !rq->su.enabled)
 		return challenge(rq, false);
@@ -575,6 +600,8 @@ static enum MHD_Result auth_check(struct http_req *rq)
 		return fail_now(rq, 500, "Out of memory", NULL);
 	sprintf(rq->user, "%s@%s", rq->auser, rq->pdomain);
 	rq->admin = admin_match(rq->h->admins, rq->auser, rq->pdomain);
+	if (!rq->pfound) /* a realm route's path user, after authentication */
+		return fail_now(rq, 404, "No such user", NULL);
 	return dispatch(rq);
 }
 
@@ -605,18 +632,19 @@ static void puser_got(int err, const struct store_user *u, void *arg)
 
 	if (!rq->h || !rq->conn || rq->state != RQ_LOOKUP)
 		return;
-	if (err) {
-		if (err != ENOENT)
-			rq->lerr = err;
+	if (err && err != ENOENT) {
+		rq->lerr = err;
 		lookup_done(rq);
 		return;
 	}
-	rq->pfound = true;
-	if (!rq->auser) {
+	rq->pfound = !err;
+	/* an unknown path user: 404 at once (http_route), or after the
+	 * credentials of the realm's users are checked (http_route_realm) */
+	if (!rq->auser || (!rq->pfound && !rq->realm)) {
 		lookup_done(rq);
 		return;
 	}
-	if (!strcmp(rq->auser, rq->puser)) {
+	if (rq->pfound && !strcmp(rq->auser, rq->puser)) {
 		rq->su = *u;
 		rq->afound = true;
 		lookup_done(rq);
@@ -630,16 +658,37 @@ static void puser_got(int err, const struct store_user *u, void *arg)
 	}
 }
 
-/* "user@domain" (or "sip:user@domain") up to the next '/' of rest into
- * rq->puser and rq->pdomain (lower case). EINVAL when absent. */
-static int path_user(struct http_req *rq, const char *rest)
+/* Segment seg (0-based, '/'-separated) of rest, *lenp its length; NULL
+ * when rest has fewer segments. */
+static const char *path_seg(const char *rest, unsigned seg, size_t *lenp)
 {
-	const char *end = strchr(rest, '/'), *at = NULL;
+	const char *end;
+
+	for (; seg; seg--) {
+		rest = strchr(rest, '/');
+		if (!rest)
+			return NULL;
+		rest++;
+	}
+	end = strchr(rest, '/');
+	*lenp = end ? (size_t)(end - rest) : strlen(rest);
+	return rest;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* "user@domain" (or "sip:user@domain"), the len octets at rest, into
+ * rq->puser and rq->pdomain (lower case). EINVAL when it is not one. */
+static int path_user(struct http_req *rq, const char *rest, size_t len)
+{
+	const char *end = rest + len, *at = NULL;
 	size_t n;
 	int err;
 
-	if (!end)
-		end = rest + strlen(rest);
 	if (end - rest > 4 && !strncasecmp(rest, "sip:", 4))
 		rest += 4;
 	for (const char *p = rest; p < end; p++)
@@ -654,22 +703,31 @@ static int path_user(struct http_req *rq, const char *rest)
 	err = mem_strndup(&rq->puser, rest, (size_t)(at - rest));
 	if (!err)
 		err = mem_strndup(&rq->pdomain, at + 1, n);
-	if (err)
+	if (err) {
+		rq->puser = mem_deref(rq->puser);
 		return err;
-	for (char *p = rq->pdomain; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	}
+	lower(rq->pdomain);
 	return 0;
 }
 
+/*
+ * Realm and credentials lookup. The realm is the domain of the path's
+ * user@domain segment; without one, the route's default realm, where
+ * any user of that domain may authenticate (no path user to look up).
+ */
 static enum MHD_Result auth_start(struct http_req *rq)
 {
+	const char *seg;
+	size_t slen = 0;
 	char *u;
-	int err;
+	int err, perr;
 
-	err = path_user(rq, rq->path + rq->plen);
-	if (err == ENOMEM)
+	seg = path_seg(rq->path + rq->plen, rq->seg, &slen);
+	perr = seg ? path_user(rq, seg, slen) : EINVAL;
+	if (perr == ENOMEM)
 		return fail_now(rq, 500, "Out of memory", NULL);
-	if (err)
+	if (perr && !rq->defrealm)
 		return fail_now(rq, 404, "No user@domain in the path", NULL);
 	u = MHD_digest_auth_get_username(rq->conn);
 	if (u) {
@@ -679,8 +737,21 @@ static enum MHD_Result auth_start(struct http_req *rq)
 			return fail_now(rq, 500, "Out of memory", NULL);
 	}
 	rq->state = RQ_LOOKUP;
-	err = store_user_get_async(rq->h->st, rq->puser, rq->pdomain, puser_got,
-	                           rq);
+	if (!perr) {
+		err = store_user_get_async(rq->h->st, rq->puser, rq->pdomain,
+		                           puser_got, rq);
+	} else {
+		if (mem_strdup(&rq->pdomain, rq->defrealm))
+			return fail_now(rq, 500, "Out of memory", NULL);
+		lower(rq->pdomain);
+		rq->pfound = true;
+		if (!rq->auser) {
+			rq->state = RQ_CHECK;
+			return auth_check(rq);
+		}
+		err = store_user_get_async(rq->h->st, rq->auser, rq->pdomain,
+		                           auser_got, rq);
+	}
 	if (err)
 		return fail_now(rq, 500, "User directory unavailable", NULL);
 	if (rq->state == RQ_CHECK) /* answered at once (store without loop) */
@@ -712,10 +783,48 @@ static const struct route *route_find(const struct http *h, const char *path,
 	return best;
 }
 
-static enum MHD_Result req_start(struct http *h, struct MHD_Connection *conn,
+struct query_walk {
+	struct buf *mb;
+	int err;
+};
+
+static enum MHD_Result query_each(void *arg, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
+{
+	struct query_walk *w = arg;
+
+	(void)kind;
+	if (!w->mb)
+		w->err = buf_alloc(&w->mb, 128);
+	else
+		w->err = buf_write_u8(w->mb, '&');
+	if (!w->err)
+		w->err = buf_write_str(w->mb, key);
+	if (!w->err && value)
+		w->err = buf_printf(w->mb, "=%s", value);
+	return w->err ? MHD_NO : MHD_YES;
+}
+
+/* libmicrohttpd splits the query on '&' and the first '=' of each part
+ * (and decodes it): join the parts again, in order. */
+static int query_rebuild(struct http_req *rq)
+{
+	struct query_walk w = {NULL, 0};
+
+	(void)MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
+	                                query_each, &w);
+	if (!w.err && w.mb)
+		w.err =
+		    mem_strndup(&rq->query, (const char *)w.mb->b, w.mb->end);
+	mem_deref(w.mb);
+	return w.err;
+}
+
+static enum MHD_Result req_start(struct lsn *l, struct MHD_Connection *conn,
                                  const char *url, const char *method,
                                  void **con_cls)
 {
+	struct http *h = l->h;
 	const struct route *rt;
 	struct http_req *rq;
 	const char *cl;
@@ -725,10 +834,13 @@ static enum MHD_Result req_start(struct http *h, struct MHD_Connection *conn,
 	if (!rq)
 		return MHD_NO;
 	rq->h = h;
+	rq->l = l;
+	rq->tls = l->tls;
 	rq->conn = conn;
 	list_append(&h->reqs, &rq->le, rq);
 	*con_cls = rq; /* released by completed() */
-	if (mem_strdup(&rq->method, method) || mem_strdup(&rq->path, url))
+	if (mem_strdup(&rq->method, method) || mem_strdup(&rq->path, url) ||
+	    query_rebuild(rq))
 		return MHD_NO;
 
 	rt = route_find(h, url, method, &other);
@@ -739,6 +851,9 @@ static enum MHD_Result req_start(struct http *h, struct MHD_Connection *conn,
 	}
 	rq->plen = rt->plen;
 	rq->auth = rt->auth;
+	rq->realm = rt->realm;
+	rq->seg = rt->seg;
+	rq->defrealm = rt->defrealm;
 	rq->fn = rt->fn;
 	rq->arg = rt->arg;
 
@@ -784,12 +899,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-	struct http *h = cls;
+	struct lsn *l = cls;
 	struct http_req *rq = *con_cls;
 
 	(void)version;
 	if (!rq)
-		return req_start(h, conn, url, method, con_cls);
+		return req_start(l, conn, url, method, con_cls);
 	if (!rq->h || rq->abort)
 		return MHD_NO;
 	if (*upload_size) {
@@ -845,15 +960,20 @@ static void route_destroy(void *data)
 	list_unlink(&r->le);
 	mem_deref(r->method);
 	mem_deref(r->prefix);
+	mem_deref(r->defrealm);
 }
 
 static void http_destroy(void *data)
 {
 	struct http *h = data;
 
-	tmr_cancel(&h->tmr);
-	if (h->epfd >= 0)
-		loop_fd_close(h->loop, h->epfd);
+	for (int i = 0; i < LSN_N; i++) {
+		struct lsn *l = &h->lsn[i];
+
+		tmr_cancel(&l->tmr);
+		if (l->epfd >= 0)
+			loop_fd_close(h->loop, l->epfd);
+	}
 	/* libmicrohttpd refuses to stop with suspended connections; their
 	 * handlers may still reply later (to a detached request) */
 	LIST_FOREACH(&h->reqs, le) {
@@ -865,8 +985,9 @@ static void http_destroy(void *data)
 			MHD_resume_connection(rq->conn);
 		}
 	}
-	if (h->d)
-		MHD_stop_daemon(h->d);
+	for (int i = 0; i < LSN_N; i++)
+		if (h->lsn[i].d)
+			MHD_stop_daemon(h->lsn[i].d);
 	LIST_FOREACH(&h->reqs, le) {
 		struct http_req *rq = le->data;
 
@@ -876,6 +997,8 @@ static void http_destroy(void *data)
 	list_flush(&h->routes);
 	mem_deref(h->server);
 	mem_deref(h->admins);
+	mem_deref(h->cert_pem);
+	mem_deref(h->key_pem);
 }
 
 /* "IP:PORT" or "[v6]:PORT" (the port is required, 0 picks one). */
@@ -892,32 +1015,157 @@ static int listen_addr(struct sa *sa, const char *s)
 	return sa_decode(sa, s, strlen(s));
 }
 
+/* A whole PEM file into *pemp (NUL-terminated). */
+static int pem_read(char **pemp, const char *path)
+{
+	struct buf *mb = NULL;
+	char chunk[4096];
+	FILE *f;
+	size_t n;
+	int err;
+
+	f = fopen(path, "re");
+	if (!f)
+		return errno;
+	err = buf_alloc(&mb, sizeof(chunk));
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (mb->end + n > MAX_PEM)
+			err = EFBIG;
+		else
+			err = buf_write(mb, chunk, n);
+	}
+	if (!err && ferror(f))
+		err = EIO;
+	fclose(f);
+	if (!err && (!mb->end || memchr(mb->b, '\0', mb->end)))
+		err = EINVAL; /* empty, or not text */
+	if (!err)
+		err = mem_strndup(pemp, (const char *)mb->b, mb->end);
+	mem_deref(mb);
+	return err;
+}
+
+/* The HTTPS listener's certificate chain and key. */
+static int tls_load(struct http *h, const struct http_conf *cf)
+{
+	int err;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		log_err(NULL, "http.tls_listen: this libmicrohttpd has no TLS "
+		              "support");
+		return ENOTSUP;
+	}
+	if (!cf->tls_cert || !*cf->tls_cert || !cf->tls_key || !*cf->tls_key) {
+		log_err(NULL, "http.tls_listen needs a certificate and a key "
+		              "(http.tls_cert and http.tls_key, or tls.cert "
+		              "and tls.key)");
+		return EINVAL;
+	}
+	err = pem_read(&h->cert_pem, cf->tls_cert);
+	if (err) {
+		log_err(NULL, "HTTPS certificate %s: %s", cf->tls_cert,
+		        err_str(err));
+		return err;
+	}
+	err = pem_read(&h->key_pem, cf->tls_key);
+	if (err)
+		log_err(NULL, "HTTPS key %s: %s", cf->tls_key, err_str(err));
+	return err;
+}
+
+/* Start the daemon of l on sa (what names the address in logs). */
+static int lsn_start(struct lsn *l, const struct sa *sa, const char *what)
+{
+	struct http *h = l->h;
+	struct MHD_OptionItem tlsopt[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert_pem},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key_pem},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	const union MHD_DaemonInfo *info;
+	unsigned int flags;
+	int err;
+
+	l->sa = *sa;
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (sa_af(sa) == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (l->tls)
+		flags |= MHD_USE_TLS;
+	errno = 0;
+	l->d = MHD_start_daemon(
+	    flags, sa_port(sa), NULL, NULL, on_request, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_SOCK_ADDR,
+	    &l->sa.u.sa, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(h->rnd), h->rnd,
+	    MHD_OPTION_NONCE_NC_SIZE, (unsigned int)NONCE_NC_SIZE,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+	    MHD_OPTION_ARRAY, l->tls ? tlsopt : &tlsopt[2], MHD_OPTION_END);
+	if (!l->d) {
+		err = errno ? errno : EIO;
+		if (l->tls) /* libmicrohttpd has logged why */
+			log_err(NULL, "cannot serve HTTPS on %s: %s", what,
+			        err_str(err));
+		else
+			log_err(NULL, "cannot listen on %s: %s", what,
+			        err_str(err));
+		return err;
+	}
+	info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info)
+		sa_set_port(&l->sa, info->port);
+	info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info)
+		return EIO;
+	err = loop_fd_listen(h->loop, info->epoll_fd, FD_READ, epoll_ready, l);
+	if (err)
+		return err;
+	l->epfd = info->epoll_fd;
+	arm(l);
+	return 0;
+}
+
 int http_alloc(struct http **hp, const struct http_conf *cf, struct loop *loop,
                struct store *st)
 {
-	const union MHD_DaemonInfo *info;
-	unsigned int flags;
+	bool plain, tls;
+	struct sa sa[LSN_N];
 	struct http *h;
-	struct sa sa;
 	int err;
 
 	if (!hp || !cf || !loop || !st)
 		return EINVAL;
-	err = listen_addr(&sa, cf->listen);
-	if (err) {
+	plain = cf->listen && *cf->listen;
+	tls = cf->tls_listen && *cf->tls_listen;
+	if (!plain && !tls) {
+		log_err(NULL, "http.listen and http.tls_listen are both empty");
+		return EINVAL;
+	}
+	if (plain && listen_addr(&sa[LSN_HTTP], cf->listen)) {
 		log_err(NULL, "http.listen '%s': not IP:PORT or [IPv6]:PORT",
-		        cf->listen ? cf->listen : "");
-		return err;
+		        cf->listen);
+		return EINVAL;
+	}
+	if (tls && listen_addr(&sa[LSN_HTTPS], cf->tls_listen)) {
+		log_err(NULL,
+		        "http.tls_listen '%s': not IP:PORT or [IPv6]:PORT",
+		        cf->tls_listen);
+		return EINVAL;
 	}
 	h = mem_zalloc(sizeof(*h), http_destroy);
 	if (!h)
 		return ENOMEM;
-	h->epfd = -1;
+	for (int i = 0; i < LSN_N; i++) {
+		h->lsn[i].h = h;
+		h->lsn[i].epfd = -1;
+		h->lsn[i].tls = i == LSN_HTTPS;
+		tmr_init(&h->lsn[i].tmr);
+	}
 	h->loop = loop;
 	h->st = st;
 	h->max_body = cf->max_body ? cf->max_body : 1048576;
 	h->nonce_ttl_s = cf->nonce_ttl_s ? cf->nonce_ttl_s : 300;
-	tmr_init(&h->tmr);
 	list_init(&h->routes);
 	list_init(&h->reqs);
 	err = mem_strdup(&h->server, cf->server_name && *cf->server_name
@@ -931,39 +1179,13 @@ int http_alloc(struct http **hp, const struct http_conf *cf, struct loop *loop,
 		goto out;
 	rand_token(h->opaque, sizeof(h->opaque) - 1);
 
-	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	if (sa_af(&sa) == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	errno = 0;
-	h->d = MHD_start_daemon(
-	    flags, sa_port(&sa), NULL, NULL, on_request, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_SOCK_ADDR,
-	    &sa.u.sa, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof(h->rnd), h->rnd,
-	    MHD_OPTION_NONCE_NC_SIZE, (unsigned int)NONCE_NC_SIZE,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
-	    MHD_OPTION_END);
-	if (!h->d) {
-		err = errno ? errno : EIO;
-		log_err(NULL, "cannot listen on %s: %s", cf->listen,
-		        err_str(err));
-		goto out;
-	}
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info) {
-		err = EIO;
-		goto out;
-	}
-	h->epfd = info->epoll_fd;
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-	h->port = info ? info->port : sa_port(&sa);
-	err = loop_fd_listen(loop, h->epfd, FD_READ, epoll_ready, h);
-	if (err) {
-		h->epfd = -1;
-		goto out;
-	}
-	arm(h);
+	if (tls)
+		err = tls_load(h, cf);
+	if (!err && plain)
+		err = lsn_start(&h->lsn[LSN_HTTP], &sa[LSN_HTTP], cf->listen);
+	if (!err && tls)
+		err = lsn_start(&h->lsn[LSN_HTTPS], &sa[LSN_HTTPS],
+		                cf->tls_listen);
 out:
 	if (err)
 		mem_deref(h);
@@ -974,17 +1196,20 @@ out:
 
 uint16_t http_port(const struct http *h)
 {
-	return h ? h->port : 0;
+	return h && h->lsn[LSN_HTTP].d ? sa_port(&h->lsn[LSN_HTTP].sa) : 0;
 }
 
-int http_route(struct http *h, const char *method, const char *prefix,
-               bool auth, http_h *fn, void *arg)
+uint16_t http_tls_port(const struct http *h)
+{
+	return h && h->lsn[LSN_HTTPS].d ? sa_port(&h->lsn[LSN_HTTPS].sa) : 0;
+}
+
+static int route_add(struct http *h, const char *method, const char *prefix,
+                     const char *defrealm, struct route **rp)
 {
 	struct route *r;
 	int err = 0;
 
-	if (!h || !prefix || !*prefix || !fn)
-		return EINVAL;
 	r = mem_zalloc(sizeof(*r), route_destroy);
 	if (!r)
 		return ENOMEM;
@@ -992,15 +1217,53 @@ int http_route(struct http *h, const char *method, const char *prefix,
 		err = mem_strdup(&r->method, method);
 	if (!err)
 		err = mem_strdup(&r->prefix, prefix);
+	if (!err && defrealm)
+		err = mem_strdup(&r->defrealm, defrealm);
 	if (err) {
 		mem_deref(r);
 		return err;
 	}
 	r->plen = strlen(prefix);
+	list_append(&h->routes, &r->le, r);
+	*rp = r;
+	return 0;
+}
+
+int http_route(struct http *h, const char *method, const char *prefix,
+               bool auth, http_h *fn, void *arg)
+{
+	struct route *r;
+	int err;
+
+	if (!h || !prefix || !*prefix || !fn)
+		return EINVAL;
+	err = route_add(h, method, prefix, NULL, &r);
+	if (err)
+		return err;
 	r->auth = auth;
 	r->fn = fn;
 	r->arg = arg;
-	list_append(&h->routes, &r->le, r);
+	return 0;
+}
+
+int http_route_realm(struct http *h, const char *method, const char *prefix,
+                     unsigned seg, const char *default_realm, http_h *fn,
+                     void *arg)
+{
+	struct route *r;
+	int err;
+
+	if (!h || !prefix || !*prefix || !fn ||
+	    (default_realm && !*default_realm))
+		return EINVAL;
+	err = route_add(h, method, prefix, default_realm, &r);
+	if (err)
+		return err;
+	r->auth = true;
+	r->realm = true;
+	r->seg = seg;
+	r->fn = fn;
+	r->arg = arg;
 	return 0;
 }
 
@@ -1019,6 +1282,70 @@ const char *http_req_path(const struct http_req *rq)
 const char *http_req_rest(const struct http_req *rq)
 {
 	return rq ? rq->path + rq->plen : NULL;
+}
+
+const char *http_req_query(const struct http_req *rq)
+{
+	return rq ? rq->query : NULL;
+}
+
+bool http_req_tls(const struct http_req *rq)
+{
+	return rq && rq->tls;
+}
+
+/* A Host header we are willing to copy into a URI (and a body): a
+ * reg-name or IP literal of unreserved characters, and a port. */
+static bool host_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > MAX_HOST)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_~%:[]", *s))
+			return false;
+	return true;
+}
+
+/* The local address of rq's connection, else its listener's. */
+static int local_addr(const struct http_req *rq, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = NULL;
+	struct sa sa;
+
+	if (rq->conn)
+		ci = MHD_get_connection_info(rq->conn,
+		                             MHD_CONNECTION_INFO_CONNECTION_FD);
+	memset(&sa, 0, sizeof(sa));
+	sa.len = sizeof(sa.u.ss);
+	if (!ci || getsockname(ci->connect_fd, &sa.u.sa, &sa.len) < 0) {
+		if (!rq->h)
+			return ENOTCONN;
+		sa = rq->l->sa;
+	}
+	return sa_print(&sa, buf, size);
+}
+
+int http_req_base(const struct http_req *rq, char *buf, size_t size)
+{
+	const char *host = NULL;
+	char addr[64];
+	int n, err;
+
+	if (!rq || !buf || !size)
+		return EINVAL;
+	if (rq->conn)
+		host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+		                                   MHD_HTTP_HEADER_HOST);
+	if (!host || !host_ok(host)) {
+		err = local_addr(rq, addr, sizeof(addr));
+		if (err)
+			return err;
+		host = addr;
+	}
+	n = snprintf(buf, size, "%s://%s", rq->tls ? "https" : "http", host);
+	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
 }
 
 const char *http_req_arg(const struct http_req *rq, const char *name)

@@ -856,6 +856,28 @@ int rlist_doc_parse(struct rlist ***listsp, uint32_t *n, const char *xml,
 	return 0;
 }
 
+int rlist_node_flatten(struct rlist **lp, void *node, char *err,
+                       size_t errsize)
+{
+	xmlNode *n = node;
+	struct pctx c;
+	int err2;
+
+	if (!lp || !n || n->type != XML_ELEMENT_NODE ||
+	    xmlStrcmp(n->name, BAD_CAST "list") || !n->ns ||
+	    (xmlStrcmp(n->ns->href, BAD_CAST RLIST_NS) &&
+	     xmlStrcmp(n->ns->href, BAD_CAST RLS_NS)))
+		return EINVAL;
+	err_clear(err, errsize);
+	memset(&c, 0, sizeof(c));
+	c.xe.buf = err;
+	c.xe.size = errsize;
+	err2 = flatten(&c, lp, n);
+	if (err2 == EBADMSG && !c.xe.set)
+		perr(&c, line_of(n), "bad list");
+	return err2;
+}
+
 int rlist_urilist_parse(struct rlist **lp, const char *xml, size_t len,
                         char *err, size_t errsize)
 {

@@ -73,6 +73,12 @@ struct rls_services {
  * struct rlist *, each a mem object). */
 int rlist_doc_parse(struct rlist ***listsp, uint32_t *n, const char *xml,
                     size_t len, char *err, size_t errsize);
+/* One <list> element of a parsed resource-lists (or rls-services)
+ * document, flattened as above (the RLS resolves XCAP references to
+ * lists with it). node: an xmlNode of a <list> in the resource-lists or
+ * rls-services namespace. EBADMSG with err, ENOMEM, EINVAL. */
+int rlist_node_flatten(struct rlist **lp, void *node, char *err,
+                       size_t errsize);
 /* A URI-list body (RFC 5366: resource-lists with one list, copyControl
  * attributes allowed): one flattened list. */
 int rlist_urilist_parse(struct rlist **lp, const char *xml, size_t len,

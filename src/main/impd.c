@@ -26,10 +26,13 @@
 #include "proxy/location.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar.h"
+#include "rls/rls.h"
 #include "sip/msg.h"
 #include "sip/tp.h"
 #include "sip/tsx.h"
 #include "store/store.h"
+#include "xcap/xcap.h"
+#include "xcap/xdiff.h"
 
 #define LOG_MODULE     "main"
 #define DEFAULT_DOMAIN "example.com"
@@ -50,6 +53,10 @@ struct impd {
 	struct regevent *regev;
 	struct im *im;
 	struct http *http;
+	struct xcap *xcap;
+	struct rls *rls;
+	struct xdiff *xdiff;
+	char xcap_root_uri[256];
 	int sigfd;
 	struct log_rl bad_rl;
 };
@@ -66,7 +73,8 @@ static void usage(FILE *f)
 	        "  --tls-key FILE       TLS private key (PEM)\n"
 	        "  --tls-ca FILE        CA bundle to verify peers\n"
 	        "  --log-level LEVEL    err|warn|notice|info|debug\n"
-	        "  --http ADDR:PORT     HTTP listener (message history API)\n"
+	        "  --http ADDR:PORT     HTTP listener (XCAP, history API)\n"
+	        "  --https ADDR:PORT    HTTPS listener (tls.cert, tls.key)\n"
 	        "  --set KEY=VALUE      any configuration key\n"
 	        "  --check-config       validate the configuration and exit\n"
 	        "  --dump-config        print the effective configuration\n"
@@ -83,6 +91,7 @@ static const struct {
     {"--store", "store"},         {"--tls-cert", "tls.cert"},
     {"--tls-key", "tls.key"},     {"--tls-ca", "tls.ca"},
     {"--log-level", "log_level"}, {"--http", "http.listen"},
+    {"--https", "http.tls_listen"},
 };
 
 enum mode { MODE_RUN, MODE_CHECK, MODE_DUMP };
@@ -409,6 +418,14 @@ static int setup_im(struct impd *d)
 	    .max_body = cf->http_max_body,
 	    .nonce_ttl_s = cf->nonce_ttl_s,
 	    .server_name = cf->server_name,
+	    .tls_listen = cf->http_tls_listen,
+	    .tls_cert = cf->http_tls_cert[0] ? cf->http_tls_cert : cf->tls_cert,
+	    .tls_key = cf->http_tls_key[0] ? cf->http_tls_key : cf->tls_key,
+	};
+	struct xcap_conf xc = {
+	    .root = cf->xcap_root,
+	    .max_doc = cf->xcap_max_doc,
+	    .realm = dom_default(d->dom),
 	};
 	int err;
 
@@ -420,17 +437,42 @@ static int setup_im(struct impd *d)
 	}
 	err = proxy_local_register(d->px, "MESSAGE", PROXY_LOCAL_AOR,
 	                           im_handle_message, d->im);
-	if (err || !cf->http_listen[0])
+	if (err || (!cf->http_listen[0] && !cf->http_tls_listen[0]))
 		return err;
 	err = http_alloc(&d->http, &hc, d->loop, d->store);
 	if (!err)
 		err = im_http_attach(d->http, d->store);
-	if (err)
-		log_err(NULL, "cannot start HTTP on %s: %s", cf->http_listen,
-		        err_str(err));
-	else
+	if (!err)
+		err = xcap_alloc(&d->xcap, &xc, d->http, d->store,
+		                 loop_tmrl(d->loop), d->dom);
+	if (err) {
+		log_err(NULL, "cannot start HTTP on %s%s%s: %s",
+		        cf->http_listen, cf->http_tls_listen[0] ? " " : "",
+		        cf->http_tls_listen, err_str(err));
+		return err;
+	}
+	if (cf->http_listen[0])
 		log_notice(NULL, "HTTP on %s", cf->http_listen);
-	return err;
+	if (cf->http_tls_listen[0])
+		log_notice(NULL, "HTTPS on %s", cf->http_tls_listen);
+	log_notice(NULL, "XCAP root: %s", d->xcap_root_uri);
+	return 0;
+}
+
+/* The XCAP root clients are given (XCAP-04): xcap.root_uri, else built
+ * from the HTTPS listener (else the HTTP one) and xcap.root. */
+static void xcap_root_uri(const struct conf *cf, char *buf, size_t size)
+{
+	if (cf->xcap_root_uri[0])
+		snprintf(buf, size, "%s", cf->xcap_root_uri);
+	else if (cf->http_tls_listen[0])
+		snprintf(buf, size, "https://%s%s", cf->http_tls_listen,
+		         cf->xcap_root);
+	else if (cf->http_listen[0])
+		snprintf(buf, size, "http://%s%s", cf->http_listen,
+		         cf->xcap_root);
+	else
+		snprintf(buf, size, "(no HTTP listener)");
 }
 
 static int setup_services(struct impd *d)
@@ -460,6 +502,17 @@ static int setup_services(struct impd *d)
 	    .trust_foreign_from = cf->pres_trust_foreign_from,
 	    .rules_poll_ms = cf->pres_rules_poll_ms,
 	};
+	struct rls_conf rlc = {
+	    .buddies_suffix = cf->rls_buddies_suffix,
+	    .max_resources = cf->rls_max_resources,
+	    .poll_ms = cf->pres_rules_poll_ms,
+	    .wait_ms = cf->rls_wait_ms,
+	    .be_expires = cf->rls_be_expires,
+	};
+	struct xdiff_conf xdc = {
+	    .root_uri = NULL,
+	    .poll_ms = cf->pres_rules_poll_ms,
+	};
 	int err;
 
 	err = evt_alloc(&d->evt, &ec, d->tl, d->store);
@@ -475,6 +528,18 @@ static int setup_services(struct impd *d)
 	err = regevent_alloc(&d->regev, d->evt, d->loc);
 	if (err)
 		return err;
+	xcap_root_uri(cf, d->xcap_root_uri, sizeof(d->xcap_root_uri));
+	xdc.root_uri = d->xcap_root_uri;
+	err = rls_alloc(&d->rls, &rlc, d->evt, d->store, loop_tmrl(d->loop),
+	                d->dom);
+	if (!err)
+		err = xdiff_alloc(&d->xdiff, &xdc, d->evt, d->store,
+		                  loop_tmrl(d->loop));
+	if (err) {
+		log_err(NULL, "cannot start the list services: %s",
+		        err_str(err));
+		return err;
+	}
 	err = proxy_local_register(d->px, "SUBSCRIBE",
 	                           PROXY_LOCAL_AOR | PROXY_LOCAL_SELF,
 	                           evt_handle_subscribe, d->evt);
@@ -612,7 +677,10 @@ static int impd_start(struct impd *d)
 static void impd_stop(struct impd *d)
 {
 	d->http = mem_deref(d->http);
+	d->xcap = mem_deref(d->xcap);
 	d->im = mem_deref(d->im);
+	d->xdiff = mem_deref(d->xdiff);
+	d->rls = mem_deref(d->rls);
 	d->px = mem_deref(d->px);
 	d->regev = mem_deref(d->regev);
 	d->pres = mem_deref(d->pres);

@@ -9,11 +9,13 @@
 #include "../base/tmr.h"
 #include "../base/util.h"
 #include "store.h"
+#include "store_int.h"
 
 #define LOG_MODULE "store"
 #define POLL_MAX   256 /* documents per store round trip */
 
 struct docwatch {
+	struct le le; /* in st->dwatch */
 	struct store *st;
 	struct tmrl *tl;
 	struct tmr tmr;
@@ -123,11 +125,26 @@ void docwatch_poll(struct docwatch *w)
 		start(w);
 }
 
+void docwatch_kick(struct store *st)
+{
+	struct le *le, *next;
+
+	if (!st)
+		return;
+	/* a poll may complete at once (a store without a loop) and its
+	 * handler may free watchers: take the next one first */
+	for (le = st->dwatch.head; le; le = next) {
+		next = le->next;
+		docwatch_poll(le->data);
+	}
+}
+
 static void destroy(void *data)
 {
 	struct docwatch *w = data;
 
 	tmr_cancel(&w->tmr);
+	list_unlink(&w->le);
 	if (w->busy)
 		w->busy->w = NULL;
 }
@@ -178,6 +195,7 @@ int docwatch_alloc(struct docwatch **wp, struct store *st, struct tmrl *tl,
 		mem_deref(w);
 		return err;
 	}
+	list_append(&st->dwatch, &w->le, w);
 	schedule(w);
 	*wp = w;
 	return 0;

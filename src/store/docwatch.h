@@ -25,5 +25,9 @@ int docwatch_alloc(struct docwatch **wp, struct store *st, struct tmrl *tl,
                    void *arg);
 /* Look for changes now (a local writer knows something changed). */
 void docwatch_poll(struct docwatch *w);
+/* docwatch_poll for every watcher of st: a writer in this process (XCAP)
+ * makes every service see its change at once instead of at the next
+ * poll. */
+void docwatch_kick(struct store *st);
 
 #endif

@@ -202,6 +202,9 @@ static void store_destroy(void *data)
 	struct store_op *ops = NULL;
 	bool free_cq = true;
 
+	/* watchers that outlive the store must not touch it */
+	while (st->dwatch.head)
+		list_unlink(st->dwatch.head);
 	if (st->be && st->bed)
 		st->be->close(st);
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/list.h"
 #include "base/pl.h"
 #include "store.h"
 
@@ -201,6 +202,8 @@ struct store {
 	void *bed;           /* backend data */
 	struct loop *loop;   /* NULL: synchronous use only */
 	struct store_cq *cq; /* completions waiting for the loop */
+	struct list dwatch;  /* every struct docwatch on this store
+	                        (docwatch_kick) */
 };
 
 /* Hand a chain of executed ops (linked by next) to the loop thread; any

@@ -1374,3 +1374,452 @@ http_get() {
 		"$T/$1.hdrs" >"$T/$1.hdr" 2>/dev/null
 	echo "$st"
 }
+
+# --------------------------------------------------------------------------
+# --- XCAP and RLS helpers ---
+#
+# XCAP (RFC 4825) with curl --digest against impd's --http 127.0.0.1:
+# $HTTP_PORT (or, with X_HTTPS=1, --https 127.0.0.1:$HTTPS_PORT, the
+# certificate checked against $TLS_CA); the XCAP root is /xcap. List
+# watchers (RFC 4662) through rls/watch.xml; their RLMI bodies are read by
+# sipmsg.py rlmi / rlmiview.
+
+RLS_XML=$SCN_ROOT/rls
+RLS_ACCEPT='application/pidf+xml, application/rlmi+xml, multipart/related'
+NS_RL=urn:ietf:params:xml:ns:resource-lists
+NS_RS=urn:ietf:params:xml:ns:rls-services
+NS_CP=urn:ietf:params:xml:ns:common-policy
+NS_PR=urn:ietf:params:xml:ns:pres-rules
+NS_IP=urn:x-impd:params:xml:ns:list-meta
+
+# xenc TEXT: TEXT as it goes into an URI path: % [ ] " ' < > and space
+# percent-encoded (node selectors are written readably in the runs).
+xenc() {
+	local s=$1
+	s=${s//%/%25}
+	s=${s//\[/%5b}
+	s=${s//\]/%5d}
+	s=${s//\"/%22}
+	s=${s//\'/%27}
+	s=${s//</%3c}
+	s=${s//>/%3e}
+	s=${s// /%20}
+	echo "$s"
+}
+
+# xcap_root: the XCAP root URL (http or, with X_HTTPS=1, https).
+xcap_root() {
+	if [ "${X_HTTPS:-0}" = 1 ]; then
+		echo "https://127.0.0.1:$HTTPS_PORT/xcap"
+	else
+		echo "http://127.0.0.1:$HTTP_PORT/xcap"
+	fi
+}
+
+# xdoc AUID USER [DOC]: the path of USER@example.com's document DOC
+# (index) of AUID below the root: AUID/users/sip:USER@example.com/DOC.
+xdoc() {
+	echo "$1/users/sip:$2@$DOMAIN/${3:-index}"
+}
+
+# xcap LABEL METHOD USER PATH [BODY-FILE [CTYPE [CURL-ARGS...]]]: one
+# XCAP request to $(xcap_root)/PATH (PATH as it goes into the URI:
+# percent-encode selectors with xenc) with digest credentials USER (the
+# user part; "-": none) and password $X_PASS (secret); BODY-FILE ("-":
+# none) sent as it is with Content-Type CTYPE; CURL-ARGS added (-H
+# 'If-Match: "x"'; without a body: "- - -H ..."). Sets XST (the status code, 000 when curl failed),
+# XETAG (the ETag header of the answer, as sent) and CHANGE_T0/CHANGE_T1
+# (before and after, for notify_after_change); the answer's body is in
+# $T/LABEL.body, the headers of the last response in $T/LABEL.hdr (CR
+# removed), "METHOD PATH" in $T/LABEL.req.
+xcap() {
+	local label=$1 method=$2 user=$3 path=$4 body=${5:--} ctype=${6:-}
+	local args
+	shift 4
+	[ $# -gt 0 ] && shift
+	[ $# -gt 0 ] && shift
+	need curl curl
+	args=(-s -g -o "$T/$label.body" -D "$T/$label.hdrs" -w '%{http_code}'
+		--max-time 10 -X "$method")
+	[ "$user" != - ] && args+=(--digest -u "$user:${X_PASS:-secret}")
+	if [ "$body" != - ]; then
+		args+=(--data-binary "@$body" -H "Content-Type: $ctype")
+	fi
+	[ "${X_HTTPS:-0}" = 1 ] && args+=(--cacert "$TLS_CA")
+	echo "$method $path" >"$T/$label.req"
+	: >"$T/$label.body"
+	CHANGE_T0=$(date +%s.%N)
+	XST=$(curl "${args[@]}" "$@" "$(xcap_root)/$path" 2>>"$T/curl.log")
+	CHANGE_T1=$(date +%s.%N)
+	[ -n "$XST" ] || XST=000
+	awk '/^HTTP\// { b = "" } { sub(/\r$/, ""); b = b $0 "\n" }
+	     END { printf "%s", b }' "$T/$label.hdrs" >"$T/$label.hdr" \
+		2>/dev/null
+	XETAG=$(xhdr "$label" ETag)
+	note "xcap $label: $method $path ($user) -> $XST $XETAG"
+}
+
+# xhdr LABEL NAME: the value of header NAME (first one) of the answer to
+# xcap LABEL.
+xhdr() {
+	awk -v n="$(echo "$2" | tr 'A-Z' 'a-z')" '
+		{ i = index($0, ":") }
+		i > 0 && tolower(substr($0, 1, i - 1)) == n {
+			v = substr($0, i + 1); sub(/^[ \t]+/, "", v)
+			sub(/[ \t]+$/, "", v); print v; exit }' \
+		"$T/$1.hdr" 2>/dev/null
+}
+
+# xwhat LABEL: "METHOD PATH -> STATUS (body...)" for failure messages.
+xwhat() {
+	echo "$(cat "$T/$1.req" 2>/dev/null) -> $XST" \
+		"($(head -c 300 "$T/$1.body" 2>/dev/null | tr '\n' ' '))"
+}
+
+# xreq EXPECT LABEL METHOD USER PATH [BODY-FILE [CTYPE [CURL-ARGS...]]]:
+# xcap, then fail unless the status matches EXPECT (grep -E, whole).
+xreq() {
+	local expect=$1
+	shift
+	xcap "$@"
+	echo "$XST" | grep -qxE -- "$expect" ||
+		fail "XCAP $(xwhat "$1"): expected $expect"
+}
+
+# xetag_ok LABEL: fail unless the answer to xcap LABEL has an ETag that is
+# a quoted string (RFC 7232 entity-tag, not weak).
+xetag_ok() {
+	echo "$XETAG" | grep -qxE '"[^"]+"' ||
+		fail "XCAP $(xwhat "$1"): ETag '$XETAG' is not a quoted" \
+			"strong entity tag"
+}
+
+# xctype_is LABEL REGEX: the Content-Type of the answer matches REGEX
+# (grep -E, whole value, case-insensitive).
+xctype_is() {
+	local v
+	v=$(xhdr "$1" Content-Type)
+	echo "$v" | grep -qixE -- "$2" ||
+		fail "XCAP $(cat "$T/$1.req"): Content-Type '$v', expected '$2'"
+}
+
+# xbody_is LABEL FILE: the answer's body equals FILE byte for byte.
+xbody_is() {
+	cmp -s "$T/$1.body" "$2" ||
+		fail "XCAP $(cat "$T/$1.req"): body differs from $(basename \
+			"$2"): got '$(head -c 300 "$T/$1.body" | tr '\n' '|')'," \
+			"expected '$(head -c 300 "$2" | tr '\n' '|')'"
+}
+
+# xbody_str LABEL TEXT: the answer's body is TEXT (white space around it
+# ignored).
+xbody_str() {
+	local got
+	got=$(cat "$T/$1.body")
+	got=${got#"${got%%[![:space:]]*}"}
+	got=${got%"${got##*[![:space:]]}"}
+	[ "$got" = "$2" ] ||
+		fail "XCAP $(cat "$T/$1.req"): body '$got', expected '$2'"
+}
+
+# xsnap NAME USER PATH: GET the document PATH as USER (200 expected) and
+# keep its bytes and ETag as NAME. xsame NAME USER PATH WHAT: GET it
+# again and fail unless bytes and ETag are what NAME kept (after WHAT).
+xsnap() {
+	xreq 200 "snap_$1" GET "$2" "$3"
+	xetag_ok "snap_$1"
+	cp "$T/snap_$1.body" "$T/snap_$1.keep"
+	echo "$XETAG" >"$T/snap_$1.etag"
+}
+
+xsame() {
+	xreq 200 "same_$1" GET "$2" "$3"
+	cmp -s "$T/same_$1.body" "$T/snap_$1.keep" ||
+		fail "after $4: the document changed" \
+			"($(head -c 300 "$T/same_$1.body" | tr '\n' '|'))"
+	[ "$XETAG" = "$(cat "$T/snap_$1.etag")" ] ||
+		fail "after $4: the ETag changed from $(cat "$T/snap_$1.etag")" \
+			"to $XETAG with the same document"
+}
+
+# xerr_is LABEL CONDITION [LINE...]: the answer to xcap LABEL is 409 with
+# an application/xcap-error+xml body whose condition is CONDITION
+# (sipmsg.py xcaperr: "error CONDITION") and that has every LINE (grep
+# -E, whole line: "ancestor .*/index/~~/resource-lists", "alt-value .*").
+xerr_is() {
+	local label=$1 cond=$2 sum l
+	shift 2
+	[ "$XST" = 409 ] ||
+		fail "XCAP $(xwhat "$label"): expected 409 $cond"
+	xctype_is "$label" 'application/xcap-error\+xml( *;.*)?'
+	sum=$(sipmsg xcaperr "$T/$label.body" 2>&1) ||
+		fail "XCAP $(cat "$T/$label.req"): 409 body is no xcap-error" \
+			"document: $sum"
+	echo "$sum" | grep -qxF "error $cond" ||
+		fail "XCAP $(cat "$T/$label.req"): expected <$cond>, got:" \
+			"$(echo "$sum" | tr '\n' '|')"
+	for l in "$@"; do
+		echo "$sum" | grep -qxE -- "$l" ||
+			fail "XCAP $(cat "$T/$label.req"): <$cond> lacks '$l':" \
+				"$(echo "$sum" | tr '\n' '|')"
+	done
+}
+
+# xoutline LABEL: the outline of the answer's XML body (sipmsg.py
+# outline). xoutline_has LABEL LINE...: it has every LINE (fixed strings,
+# whole lines); xoutline_lacks: none of them.
+xoutline() {
+	sipmsg outline "$T/$1.body"
+}
+
+xoutline_has() {
+	local label=$1 sum l
+	shift
+	sum=$(xoutline "$label" 2>&1) ||
+		fail "XCAP $(cat "$T/$label.req"): body is not XML: $sum"
+	for l in "$@"; do
+		echo "$sum" | grep -qxF -- "$l" ||
+			fail "XCAP $(cat "$T/$label.req"): document lacks '$l':" \
+				"$(echo "$sum" | tr '\n' '|')"
+	done
+}
+
+xoutline_lacks() {
+	local label=$1 sum l
+	shift
+	sum=$(xoutline "$label" 2>&1) ||
+		fail "XCAP $(cat "$T/$label.req"): body is not XML: $sum"
+	for l in "$@"; do
+		echo "$sum" | grep -qxF -- "$l" &&
+			fail "XCAP $(cat "$T/$label.req"): document has '$l'"
+	done
+	return 0
+}
+
+# start_impd_xcap [ARGS...]: start_impd_default with --http on
+# HTTP_PORT (picked here unless set) and wait for it.
+start_impd_xcap() {
+	[ -n "${HTTP_PORT:-}" ] || HTTP_PORT=$(free_port)
+	start_impd_default --http "127.0.0.1:$HTTP_PORT" "$@"
+	wait_listen tcp "$HTTP_PORT" 5 ||
+		fail "impd does not listen for HTTP on 127.0.0.1:$HTTP_PORT"
+}
+
+# rls_watch LABEL USER TO [EXPIRES]: a list watcher in the background
+# (rls/watch.xml: presence/watch.xml with Supported: eventlist) on a port
+# of its own (WPORT_<LABEL>, so kick_watcher works): USER@example.com
+# subscribes to TO@example.com for presence with Accept $W_ACCEPT (pidf,
+# rlmi and multipart/related), password $W_PASS (secret).
+rls_watch() {
+	local label=$1 user=$2 to=$3 exp=${4:-600} port
+	local SIPP_TIMEOUT=${W_TIMEOUT:-60}
+	port=$(pool_port)
+	eval "WPORT_$label=$port"
+	start_sipp "$label" "$RLS_XML/watch.xml" -p "$port" -m 1 \
+		-key user "$user" -key domain "$DOMAIN" -key to "$to" \
+		-key event presence -key accept "${W_ACCEPT:-$RLS_ACCEPT}" \
+		-key expires "$exp" -key rexpires "${W_REXPIRES:-$exp}" \
+		-auth_uri "$to@$DOMAIN" -au "$user" -ap "${W_PASS:-secret}" \
+		"127.0.0.1:$SIP_PORT"
+}
+
+# rls_expect LABEL CODE USER TO [HDRS]: a list SUBSCRIBE that must be
+# refused (rls/subscribe_fail.xml) with CODE; HDRS: extra header lines,
+# each ending in CRLF (default $'Supported: eventlist\r\n'; "" for none).
+# SUB_STATUS: the status line; sub_hdr LABEL NAME reads its headers.
+rls_expect() {
+	local label=$1 expect=$2 user=$3 to=$4 st code
+	local hdrs=${5-$'Supported: eventlist\r\n'}
+	run_sipp "$label" "$RLS_XML/subscribe_fail.xml" -p "$(pool_port)" \
+		-m 1 -key user "$user" -key domain "$DOMAIN" -key to "$to" \
+		-key event presence -key accept "$RLS_ACCEPT" \
+		-key expires 600 -key hdrs "$hdrs" \
+		-auth_uri "$to@$DOMAIN" -au "$user" -ap "${W_PASS:-secret}" \
+		"127.0.0.1:$SIP_PORT"
+	st=$?
+	SUB_STATUS=$(sipmsg nfields "$T/$label.msg" recv '^SIP/2\.0 [2-6]' -1 \
+		2>/dev/null)
+	code=$(echo "$SUB_STATUS" | awk '{ print $2 }')
+	[ "$code" = "$expect" ] ||
+		fail "list SUBSCRIBE $label ($user to $to): got" \
+			"'${SUB_STATUS:-no final response}', expected $expect"
+	sipp_ok "$label" $st
+}
+
+# rlmi LABEL N: the RLMI summary of NOTIFY N of watcher LABEL (sipmsg.py
+# rlmi; -1: the last). rlmi_view LABEL N: the list as known after it.
+rlmi() {
+	sipmsg rlmi "$T/$1.msg" recv '^NOTIFY' "$2"
+}
+
+rlmi_view() {
+	sipmsg rlmiview "$T/$1.msg" recv '^NOTIFY' "$2"
+}
+
+# rlmi_has LABEL N LINE...: fail unless the RLMI summary of NOTIFY N has
+# every LINE (grep -E, whole line); rlmi_lacks: none of them.
+rlmi_has() {
+	local label=$1 n=$2 sum l
+	shift 2
+	sum=$(rlmi "$label" "$n" 2>&1) ||
+		fail "watcher $label: NOTIFY $n is no RLMI list NOTIFY: $sum"
+	for l in "$@"; do
+		echo "$sum" | grep -qxE -- "$l" ||
+			fail "watcher $label: NOTIFY $n lacks '$l'; it has:" \
+				"$(echo "$sum" | tr '\n' '|')"
+	done
+}
+
+rlmi_lacks() {
+	local label=$1 n=$2 sum l
+	shift 2
+	sum=$(rlmi "$label" "$n" 2>&1) ||
+		fail "watcher $label: NOTIFY $n is no RLMI list NOTIFY: $sum"
+	for l in "$@"; do
+		echo "$sum" | grep -qxE -- "$l" &&
+			fail "watcher $label: NOTIFY $n has '$l':" \
+				"$(echo "$sum" | tr '\n' '|')"
+	done
+	return 0
+}
+
+# rlmi_res_are LABEL N REGEX...: the "resource" lines of NOTIFY N are
+# exactly one per REGEX, in that order (grep -E, whole line).
+rlmi_res_are() {
+	local label=$1 n=$2 sum res i=0 r v
+	shift 2
+	sum=$(rlmi "$label" "$n" 2>&1) ||
+		fail "watcher $label: NOTIFY $n is no RLMI list NOTIFY: $sum"
+	res=$(echo "$sum" | grep '^resource ')
+	[ "$(echo "$res" | grep -c .)" = $# ] ||
+		fail "watcher $label: NOTIFY $n has" \
+			"$(echo "$res" | grep -c .) resource lines" \
+			"($(echo "$res" | tr '\n' '|')), expected $#"
+	for r in "$@"; do
+		i=$((i + 1))
+		v=$(echo "$res" | sed -n "${i}p")
+		echo "$v" | grep -qxE -- "$r" ||
+			fail "watcher $label: NOTIFY $n: resource line $i is" \
+				"'$v', expected '$r' (all: $(echo "$res" |
+					tr '\n' '|'))"
+	done
+}
+
+# wait_rlmi LABEL AFTER SECONDS LINE...: wait until one of the NOTIFYs
+# after the AFTER-th of watcher LABEL has every LINE (grep -E, whole
+# line) in its RLMI summary; each NOTIFY is looked at once, in order.
+# WAIT_RLMI_N: the number of the one that matched. wait_rlmi_view: the
+# same on the list as known after each NOTIFY (rlmiview).
+wait_rlmi() {
+	RLMI_CMD=rlmi wait_rlmi_any "$@"
+}
+
+wait_rlmi_view() {
+	RLMI_CMD=rlmiview wait_rlmi_any "$@"
+}
+
+wait_rlmi_any() {
+	local label=$1 k=$2 end cur sum="" l ok
+	end=$(( $(now_ms) + $3 * 1000 ))
+	shift 3
+	while :; do
+		cur=$(notifies "$label")
+		while [ "$k" -lt "$cur" ]; do
+			k=$((k + 1))
+			sum=$(sipmsg "$RLMI_CMD" "$T/$label.msg" recv '^NOTIFY' \
+				"$k" 2>&1) ||
+				fail "watcher $label: NOTIFY $k is no RLMI list" \
+					"NOTIFY: $sum"
+			ok=1
+			for l in "$@"; do
+				if ! echo "$sum" | grep -qxE -- "$l"; then
+					ok=0
+					break
+				fi
+			done
+			if [ $ok = 1 ]; then
+				WAIT_RLMI_N=$k
+				return 0
+			fi
+		done
+		impd_alive
+		[ "$(now_ms)" -ge "$end" ] && break
+		sleep 0.05
+	done
+	fail "watcher $label: no NOTIFY after number $2 with '$*' within" \
+		"$3 s (last, $k: $(echo "$sum" | tr '\n' '|'))"
+}
+
+# rlmi_versions_ok LABEL: the RLMI versions of watcher LABEL's NOTIFYs
+# rise by one from NOTIFY to NOTIFY (RFC 4662 5.2), the first is full
+# state; only the last (the terminated one) may come without a body.
+rlmi_versions_ok() {
+	local v
+	v=$(sipmsg rlmiversions "$T/$1.msg" recv '^NOTIFY')
+	echo "$v" | awk '
+		e { print "NOTIFY " NR - 1 " has no body"; bad = 1; exit }
+		$1 == "empty" { e = 1; next }
+		$1 == "error" { print "NOTIFY " NR ": " $0; bad = 1; exit }
+		NR == 1 && $2 != "true" { print "NOTIFY 1 is not full state";
+			bad = 1; exit }
+		NR > 1 && $1 != p + 1 { print "NOTIFY " NR " has version " $1 \
+			" after " p; bad = 1; exit }
+		{ p = $1 }
+		END { exit bad }' >"$T/versions.$1" ||
+		fail "watcher $1: RLMI versions: $(cat "$T/versions.$1")" \
+			"(all: $(echo "$v" | tr '\n' ' '))"
+}
+
+# notify_gaps_ok LABEL FROM MIN: NOTIFYs FROM, FROM+1 ... of watcher
+# LABEL came at least MIN seconds apart (the throttle).
+notify_gaps_ok() {
+	local r
+	r=$(sipmsg ntimes "$T/$1.msg" recv '^NOTIFY' | awk -v f="$2" \
+		-v m="$3" 'NR >= f { if (NR > f && $1 - p < m) {
+			printf "NOTIFY %d came %.3f s after NOTIFY %d\n", NR,
+				$1 - p, NR - 1; exit 1 } p = $1 }') ||
+		fail "watcher $1: $r (at least $3 s expected)"
+}
+
+# rls_notify_ok LABEL N: NOTIFY N of a list watcher has Event: presence,
+# Require: eventlist (RFC 4662 4.5) and a multipart/related Content-Type
+# with type application/rlmi+xml.
+rls_notify_ok() {
+	hdr_is "$1" "$2" Event 'presence(;.*)?'
+	[ -n "${SCN_TMP_NOREQ:-}" ] || 	hdr_is "$1" "$2" Require '(.*, *)?eventlist( *,.*)?'
+	hdr_is "$1" "$2" Content-Type \
+		'multipart/related *;.*type="?application/rlmi\+xml"?.*'
+}
+
+# xcap_rules_doc FILE WATCHER-USER [HANDLING [ID]]: write a pres-rules
+# document (RFC 5025) into FILE with one rule (id ID, default
+# "wl-WATCHER-USER") for sip:WATCHER-USER@example.com with sub-handling
+# HANDLING (allow) and, for allow, every provide-* permission.
+xcap_rules_doc() {
+	local f=$1 w=$2 h=${3:-allow} id=${4:-wl-$2}
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo "<cp:ruleset xmlns=\"$NS_PR\""
+		echo "    xmlns:cp=\"$NS_CP\">"
+		echo "  <cp:rule id=\"$id\">"
+		echo '    <cp:conditions>'
+		echo "      <cp:identity><cp:one id=\"sip:$w@$DOMAIN\"/>" \
+			"</cp:identity>"
+		echo '    </cp:conditions>'
+		echo "    <cp:actions><sub-handling>$h</sub-handling>" \
+			"</cp:actions>"
+		echo '    <cp:transformations>'
+		if [ "$h" = allow ]; then
+			echo '      <provide-services><all-services/>' \
+				'</provide-services>'
+			echo '      <provide-persons><all-persons/>' \
+				'</provide-persons>'
+			echo '      <provide-devices><all-devices/>' \
+				'</provide-devices>'
+			echo '      <provide-all-attributes/>'
+		fi
+		echo '    </cp:transformations>'
+		echo '  </cp:rule>'
+		echo '</cp:ruleset>'
+	} >"$f"
+}

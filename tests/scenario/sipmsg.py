@@ -88,6 +88,60 @@ IM additions (N as above; the CPIM body must use CRLF line ends, RFC 3862):
         DateTime; the inner Content-Type and content equal to what was
         sent. Prints "ok DATETIME", or the problem and exits 1.
 
+XCAP and RLS additions (issue 5; N as above):
+
+    sipmsg.py rlmi FILE DIR REGEX N
+        the N-th such message (a list NOTIFY, RFC 4662) read as
+        multipart/related (RFC 2387) with an RLMI root part; one fact a
+        line:
+          list URI version=V fullState=true|false
+          listname TEXT                 (each <name> of the list)
+          resource URI STATE [REASON] [pidf BASIC,...]
+                                        (one line per instance; "pidf"
+                                        when the instance's cid names a
+                                        part: the basic values of its
+                                        tuples, "-" when it has none;
+                                        "part CTYPE" for a part that is
+                                        not PIDF)
+          resource URI none             (a resource without instance)
+          rname URI TEXT                (each <name> of a resource)
+          entity URI ENTITY             (the entity of each PIDF part)
+          parts N                       (body parts besides the root)
+          unreferenced CID              (a part no instance names)
+        Exit 1 with the problem on stderr when the message is not such a
+        NOTIFY: Content-Type not multipart/related, its type parameter
+        not application/rlmi+xml, no boundary, a broken multipart body, no
+        root part (start), a root that is not RLMI, an instance state
+        other than active, pending or terminated, a cid with no part, a
+        PIDF part that is not well formed.
+    sipmsg.py rlmiview FILE DIR REGEX N
+        the list as a subscriber knows it after the N-th such message:
+        the last full state at or before it with the partial ones after
+        it applied (a resource in a partial NOTIFY replaces its earlier
+        lines); the same lines as rlmi (list, resource, rname, entity),
+        the list line of the N-th message.
+    sipmsg.py rlmiversions FILE DIR REGEX
+        "VERSION FULLSTATE" of every such message, one a line ("empty"
+        for one without a body, "error WHY" for one that is not RLMI)
+    sipmsg.py ntimes FILE DIR REGEX
+        the time of every such message, one a line
+    sipmsg.py xcaperr FILE
+        an RFC 4825 section 11 error body (application/xcap-error+xml)
+        in FILE: "error CONDITION", then "phrase TEXT" when it has one,
+        "ancestor URI" (no-parent), "exists FIELD" and "alt-value URI"
+        (uniqueness-failure); exit 1 when it is not such a document
+    sipmsg.py outline FILE
+        every element of the XML document in FILE as a path, one a line:
+        steps "alias:name[@attr=value]..." joined by "/" (aliases: rl
+        resource-lists, rs rls-services, cp common-policy, pr pres-rules,
+        ip impd list metadata, xc xcap-caps, xd xcap-diff, other
+        namespaces as {URI}; attributes sorted by name),
+        then " = TEXT" when the element has text of its own
+    sipmsg.py nsbind FILE
+        a namespace-bindings answer (application/xcap-ns+xml, RFC 4825
+        8.1.3) in FILE: "element QNAME", then "xmlns PREFIX URI" for each
+        binding, sorted ("-" for the default namespace)
+
 The trace holds every message as sipp sent or received it, with its length,
 so bodies come back exactly.  Standard library only.
 """
@@ -421,6 +475,9 @@ def main(argv):
     st = im_main(argv)
     if st is not None:
         return st
+    st = xcap_rls_main(argv)
+    if st is not None:
+        return st
     if len(argv) >= 2 and argv[0] == 'list':
         for d, raw, when in messages(argv[1]):
             print('\t'.join(('%.6f' % when, d) + describe(raw)))
@@ -599,6 +656,393 @@ def im_main(argv):
         else:
             for line in lines:
                 print(line)
+        return 0
+    return None
+
+
+
+# --- XCAP and RLS additions ---------------------------------------------
+
+NS_RLMI = 'urn:ietf:params:xml:ns:rlmi'
+NS_XCAP_ERR = 'urn:ietf:params:xml:ns:xcap-error'
+ALIASES = {
+    'urn:ietf:params:xml:ns:resource-lists': 'rl',
+    'urn:ietf:params:xml:ns:rls-services': 'rs',
+    'urn:ietf:params:xml:ns:common-policy': 'cp',
+    'urn:ietf:params:xml:ns:pres-rules': 'pr',
+    'urn:x-impd:params:xml:ns:list-meta': 'ip',
+    'urn:ietf:params:xml:ns:xcap-caps': 'xc',
+    'urn:ietf:params:xml:ns:xcap-diff': 'xd',
+}
+
+
+def media_type(value):
+    """(type/subtype in lower case, {param: value}) of a Content-Type
+    value; quoted parameter values are unquoted."""
+    items, cur, quoted, i = [], '', False, 0
+    while i < len(value):
+        c = value[i]
+        if c == '"':
+            quoted = not quoted
+            cur += c
+        elif c == '\\' and quoted and i + 1 < len(value):
+            cur += value[i:i + 2]
+            i += 1
+        elif c == ';' and not quoted:
+            items.append(cur)
+            cur = ''
+        else:
+            cur += c
+        i += 1
+    items.append(cur)
+    params = {}
+    for item in items[1:]:
+        if '=' not in item:
+            continue
+        k, v = item.split('=', 1)
+        v = v.strip()
+        if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+            v = re.sub(r'\\(.)', r'\1', v[1:-1])
+        params[k.strip().lower()] = v
+    return items[0].strip().lower(), params
+
+
+def multipart_split(body, boundary):
+    """The parts (raw bytes: headers, empty line, content) of a multipart
+    body (RFC 2046 5.1.1). ValueError when it is broken."""
+    delim = b'--' + boundary.encode('latin-1')
+    if body.startswith(delim):
+        pos = 0
+    else:
+        pos = body.find(b'\r\n' + delim)
+        if pos < 0:
+            raise ValueError('no boundary line "--%s" in the body' %
+                             boundary)
+        pos += 2
+    parts = []
+    while True:
+        after = pos + len(delim)
+        if body[after:after + 2] == b'--':
+            return parts
+        eol = body.find(b'\r\n', after)
+        if eol < 0 or body[after:eol].strip(b' \t'):
+            raise ValueError('boundary line %d is not followed by CRLF' %
+                             (len(parts) + 1))
+        start = eol + 2
+        nxt = body.find(b'\r\n' + delim, start)
+        if nxt < 0:
+            raise ValueError('part %d has no boundary after it (no close '
+                             'delimiter)' % (len(parts) + 1))
+        parts.append(body[start:nxt])
+        pos = nxt + 2
+
+
+def body_part(raw):
+    """({lower-case header name: value}, content) of one body part."""
+    if raw.startswith(b'\r\n'):
+        return {}, raw[2:]
+    i = raw.find(b'\r\n\r\n')
+    if i < 0:
+        raise ValueError('a body part has no empty line after its headers')
+    hdrs = {}
+    text = re.sub(rb'\r\n[ \t]+', b' ', raw[:i]).decode('latin-1')
+    for line in text.split('\r\n'):
+        m = re.match(r'([^:\s]+)\s*:\s*(.*)$', line)
+        if not m:
+            raise ValueError('a body part has a bad header line %r' %
+                             line[:60])
+        hdrs.setdefault(m.group(1).lower(), m.group(2).strip())
+    return hdrs, raw[i + 4:]
+
+
+def strip_cid(v):
+    v = v.strip()
+    if v.startswith('<') and v.endswith('>'):
+        v = v[1:-1]
+    return v
+
+
+def pidf_basics(content):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(content)
+    if root.tag != '{%s}presence' % NS_PIDF:
+        raise ValueError('root element %s is not a PIDF presence' %
+                         root.tag)
+    basics = []
+    for t in root.findall('{%s}tuple' % NS_PIDF):
+        b = t.find('{%s}status/{%s}basic' % (NS_PIDF, NS_PIDF))
+        basics.append(text_of(b) if b is not None else '-')
+    return ','.join(basics) or '-', root.get('entity', '-')
+
+
+def rlmi_parse(raw):
+    """The RLMI summary of a list NOTIFY: (list line, [lines of the
+    rest], [(resource uri, [its lines])]). ValueError when it is not
+    one."""
+    import xml.etree.ElementTree as ET
+    head, body = split(raw)
+    ct = full_header(head, header_names('content-type'))
+    if ct is None:
+        raise ValueError('no Content-Type')
+    mtype, params = media_type(ct)
+    if mtype != 'multipart/related':
+        raise ValueError('Content-Type is %r, not multipart/related' % ct)
+    if params.get('type', '').lower() != 'application/rlmi+xml':
+        raise ValueError('Content-Type %r: type is not '
+                         'application/rlmi+xml' % ct)
+    if not params.get('boundary'):
+        raise ValueError('Content-Type %r has no boundary' % ct)
+    parts = []
+    for p in multipart_split(body, params['boundary']):
+        hdrs, content = body_part(p)
+        parts.append((strip_cid(hdrs.get('content-id', '')),
+                      media_type(hdrs.get('content-type',
+                                          'text/plain'))[0], content))
+    if not parts:
+        raise ValueError('the multipart body has no part')
+    root = None
+    if params.get('start'):
+        want = strip_cid(params['start'])
+        for p in parts:
+            if p[0] == want:
+                root = p
+                break
+        if root is None:
+            raise ValueError('no part has the Content-ID <%s> of start' %
+                             want)
+    else:
+        root = parts[0]
+    if root[1] != 'application/rlmi+xml':
+        raise ValueError('the root part is %s, not application/rlmi+xml' %
+                         root[1])
+    others = {}
+    for p in parts:
+        if p is not root:
+            if p[0] in others:
+                raise ValueError('two parts have Content-ID <%s>' % p[0])
+            others[p[0]] = p
+    try:
+        lst = ET.fromstring(root[2])
+    except ET.ParseError as e:
+        raise ValueError('RLMI not well formed: %s' % e)
+    if lst.tag != '{%s}list' % NS_RLMI:
+        raise ValueError('RLMI root is %s, not {%s}list' % (lst.tag,
+                                                            NS_RLMI))
+    for a in ('uri', 'version', 'fullState'):
+        if lst.get(a) is None:
+            raise ValueError('RLMI <list> has no %s' % a)
+    full = lst.get('fullState')
+    if full not in ('true', 'false', '1', '0'):
+        raise ValueError('RLMI fullState is %r' % full)
+    full = 'true' if full in ('true', '1') else 'false'
+    head_line = 'list %s version=%s fullState=%s' % (lst.get('uri'),
+                                                    lst.get('version'),
+                                                    full)
+    extra, resources, used = [], [], set()
+    for n in lst.findall('{%s}name' % NS_RLMI):
+        extra.append('listname %s' % text_of(n))
+    for r in lst.findall('{%s}resource' % NS_RLMI):
+        uri = r.get('uri')
+        if not uri:
+            raise ValueError('a <resource> has no uri')
+        res_lines, names, entities = [], [], []
+        insts = r.findall('{%s}instance' % NS_RLMI)
+        for i in insts:
+            st = i.get('state')
+            if not i.get('id'):
+                raise ValueError('an instance of %s has no id' % uri)
+            if st not in ('active', 'pending', 'terminated'):
+                raise ValueError('instance %s of %s has state %r' %
+                                 (i.get('id'), uri, st))
+            words = ['resource', uri, st]
+            if i.get('reason'):
+                words.append(i.get('reason'))
+            cid = i.get('cid')
+            if cid is not None:
+                cid = strip_cid(cid)
+                if cid not in others:
+                    raise ValueError('instance %s of %s has cid %s but no '
+                                     'part has that Content-ID' %
+                                     (i.get('id'), uri, cid))
+                used.add(cid)
+                _, ptype, content = others[cid]
+                if ptype == 'application/pidf+xml':
+                    try:
+                        basics, entity = pidf_basics(content)
+                    except Exception as e:  # ParseError, ValueError
+                        raise ValueError('the PIDF part of %s: %s' %
+                                         (uri, e))
+                    words += ['pidf', basics]
+                    entities.append('entity %s %s' % (uri, entity))
+                else:
+                    words += ['part', ptype]
+            res_lines.append(' '.join(words))
+        if not insts:
+            res_lines.append('resource %s none' % uri)
+        for n in r.findall('{%s}name' % NS_RLMI):
+            names.append('rname %s %s' % (uri, text_of(n)))
+        resources.append((uri, res_lines + names + entities))
+    extra.append('parts %d' % len(others))
+    for cid in others:
+        if cid not in used:
+            extra.append('unreferenced %s' % cid)
+    return head_line, full == 'true', extra, resources
+
+
+def rlmi_lines(raw):
+    head_line, _, extra, resources = rlmi_parse(raw)
+    out = [head_line]
+    out += [ln for ln in extra if ln.startswith('listname ')]
+    for _, lines in resources:
+        out += lines
+    out += [ln for ln in extra if not ln.startswith('listname ')]
+    return out
+
+
+def rlmi_view(path, direction, regex, n):
+    found = list(select_unique(path, direction, regex))
+    n = int(n)
+    if n < 0:
+        n = len(found) + 1 + n
+    if n < 1 or n > len(found):
+        raise LookupError('no such message')
+    view, order, head_line = {}, [], None
+    for raw, _, _ in found[:n]:
+        head_line, full, _, resources = rlmi_parse(raw)
+        if full:
+            view, order = {}, []
+        for uri, lines in resources:
+            if uri not in view:
+                order.append(uri)
+            view[uri] = lines
+    out = [head_line]
+    for uri in order:
+        out += view[uri]
+    return out
+
+
+def xcap_error_lines(data):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(data)
+    if root.tag != '{%s}xcap-error' % NS_XCAP_ERR:
+        raise ValueError('root element is %s, not {%s}xcap-error' %
+                         (root.tag, NS_XCAP_ERR))
+    kids = list(root)
+    if len(kids) != 1:
+        raise ValueError('<xcap-error> has %d child elements, not 1' %
+                         len(kids))
+    el = kids[0]
+    if not el.tag.startswith('{%s}' % NS_XCAP_ERR):
+        raise ValueError('the condition %s is not in the xcap-error '
+                         'namespace' % el.tag)
+    out = ['error %s' % el.tag.split('}')[-1]]
+    if el.get('phrase') is not None:
+        out.append('phrase %s' % el.get('phrase'))
+    for a in el.findall('{%s}ancestor' % NS_XCAP_ERR):
+        out.append('ancestor %s' % text_of(a))
+    for ex in el.findall('{%s}exists' % NS_XCAP_ERR):
+        out.append('exists %s' % ex.get('field', '-'))
+        for alt in ex.findall('{%s}alt-value' % NS_XCAP_ERR):
+            out.append('alt-value %s' % text_of(alt))
+    return out
+
+
+def qname(tag):
+    if tag.startswith('{'):
+        ns, local = tag[1:].split('}', 1)
+        alias = ALIASES.get(ns)
+        return '%s:%s' % (alias, local) if alias else '{%s}%s' % (ns, local)
+    return tag
+
+
+def outline_lines(data):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(data)
+    out = []
+
+    def walk(el, prefix):
+        step = qname(el.tag)
+        for k in sorted(el.attrib):
+            step += '[@%s=%s]' % (qname(k), el.attrib[k])
+        path = prefix + step
+        text = ' '.join((el.text or '').split())
+        out.append(path + (' = ' + text if text else ''))
+        for c in el:
+            if isinstance(c.tag, str):
+                walk(c, path + '/')
+
+    walk(root, '')
+    return out
+
+
+def nsbind_lines(data):
+    import xml.dom.minidom
+    doc = xml.dom.minidom.parseString(data)
+    el = doc.documentElement
+    binds = []
+    for i in range(el.attributes.length):
+        a = el.attributes.item(i)
+        if a.name == 'xmlns':
+            binds.append('xmlns - %s' % a.value)
+        elif a.name.startswith('xmlns:'):
+            binds.append('xmlns %s %s' % (a.name[6:], a.value))
+    return ['element %s' % el.tagName] + sorted(binds)
+
+
+def xcap_rls_main(argv):
+    """The XCAP and RLS subcommands; None when argv is none of them."""
+    cmd = argv[0] if argv else ''
+    if cmd == 'rlmi' and len(argv) >= 5:
+        m = nth(argv[1], argv[2], argv[3], argv[4])
+        if m is None:
+            sys.stderr.write('no such message\n')
+            return 1
+        try:
+            lines = rlmi_lines(m[0])
+        except ValueError as e:
+            sys.stderr.write('%s\n' % e)
+            return 1
+        for line in lines:
+            print(line)
+        return 0
+    if cmd == 'rlmiview' and len(argv) >= 5:
+        try:
+            lines = rlmi_view(argv[1], argv[2], argv[3], argv[4])
+        except (ValueError, LookupError) as e:
+            sys.stderr.write('%s\n' % e)
+            return 1
+        for line in lines:
+            print(line)
+        return 0
+    if cmd == 'rlmiversions' and len(argv) >= 4:
+        for raw, _, _ in select_unique(argv[1], argv[2], argv[3]):
+            if not split(raw)[1].strip():
+                print('empty')
+                continue
+            try:
+                head_line, full, _, _ = rlmi_parse(raw)
+            except ValueError as e:
+                print('error %s' % e)
+                continue
+            print('%s %s' % (head_line.split()[2].split('=', 1)[1],
+                             'true' if full else 'false'))
+        return 0
+    if cmd == 'ntimes' and len(argv) >= 4:
+        for _, _, when in select_unique(argv[1], argv[2], argv[3]):
+            print('%.6f' % when)
+        return 0
+    if cmd in ('xcaperr', 'outline', 'nsbind') and len(argv) >= 2:
+        try:
+            with open(argv[1], 'rb') as f:
+                data = f.read()
+            fn = {'xcaperr': xcap_error_lines, 'outline': outline_lines,
+                  'nsbind': nsbind_lines}[cmd]
+            lines = fn(data)
+        except Exception as e:  # OSError, ParseError, ValueError
+            sys.stderr.write('%s\n' % e)
+            return 1
+        for line in lines:
+            print(line)
         return 0
     return None
 

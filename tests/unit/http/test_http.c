@@ -1,10 +1,13 @@
 /* tests/unit/http/test_http.c - the HTTP server on the loop: routing, digest
- * authentication (RFC 7616), replies that come later, the history API */
+ * authentication (RFC 7616), realm routes, queries, HTTPS, replies that come
+ * later, the history API */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,8 +46,11 @@ struct fix {
 	struct store *st;
 	struct http *h;
 	uint16_t port;
+	uint16_t tls_port;
+	bool via_tls; /* xfer() speaks HTTPS to tls_port */
 	struct later later;
 	unsigned echo_calls;
+	unsigned info_calls;
 };
 
 static uint64_t now_ms(void)
@@ -89,6 +95,24 @@ static void echo_h(struct http_req *rq, void *arg)
 	           "X-Test: yes\r\n");
 }
 
+/* Handler: replies with what the request accessors say. */
+static void info_h(struct http_req *rq, void *arg)
+{
+	struct fix *f = arg;
+	char body[1024], base[128];
+	const char *q = http_req_query(rq);
+	int err;
+
+	f->info_calls++;
+	err = http_req_base(rq, base, sizeof(base));
+	snprintf(body, sizeof(body),
+	         "rest=%s user=%s admin=%d query=%s tls=%d base=%s",
+	         http_req_rest(rq), http_req_user(rq) ? http_req_user(rq) : "-",
+	         http_req_admin(rq), q ? q : "(null)", http_req_tls(rq),
+	         err ? err_str(err) : base);
+	http_reply(rq, 200, "text/plain", body, strlen(body), NULL);
+}
+
 static void later_fire(void *arg)
 {
 	struct later *l = arg;
@@ -112,17 +136,24 @@ static void later_h(struct http_req *rq, void *arg)
 	}
 }
 
-static int fix_init(struct fix *f, uint32_t max_body)
+/* tls: an HTTPS listener too, with tests/data/tls/server.pem. */
+static int fix_init(struct fix *f, uint32_t max_body, bool tls)
 {
+	char cert[512], key[512];
 	struct http_conf cf = {
 	    .listen = "127.0.0.1:0",
 	    .admins = "ops@elsewhere.test, admin@EXAMPLE.com",
 	    .max_body = max_body,
 	    .nonce_ttl_s = 300,
 	    .server_name = "impd-test/1",
+	    .tls_listen = tls ? "127.0.0.1:0" : "",
+	    .tls_cert = cert,
+	    .tls_key = key,
 	};
 	int err;
 
+	snprintf(cert, sizeof(cert), "%s/tls/server.pem", test_datadir());
+	snprintf(key, sizeof(key), "%s/tls/server.key", test_datadir());
 	memset(f, 0, sizeof(*f));
 	tmr_init(&f->later.tmr);
 	err = loop_alloc(&f->loop);
@@ -145,7 +176,17 @@ static int fix_init(struct fix *f, uint32_t max_body)
 	if (!err)
 		err = http_route(f->h, "GET", "/later/", false, later_h, f);
 	if (!err)
+		err = http_route(f->h, NULL, "/info/", false, info_h, f);
+	/* XCAP's shape: <auid>/users/<xui>/..., <auid>/global/... */
+	if (!err)
+		err = http_route_realm(f->h, "GET", "/xcap/", 2, "Example.COM",
+		                       info_h, f);
+	if (!err)
+		err = http_route_realm(f->h, "GET", "/r1/", 1, NULL, info_h, f);
+	if (!err) {
 		f->port = http_port(f->h);
+		f->tls_port = http_tls_port(f->h);
+	}
 	return err;
 }
 
@@ -159,8 +200,96 @@ static void fix_close(struct fix *f)
 	f->loop = mem_deref(f->loop);
 }
 
-/* Send req (text, "\n" line ends made CRLF) on a new connection and run
- * the loop until the whole response is in. */
+/* A TLS client session on fd (non-blocking), the handshake done while
+ * the loop runs; no certificate verification. */
+static int tls_open(struct fix *f, int fd, SSL_CTX **ctxp, SSL **sslp,
+                    uint64_t end)
+{
+	SSL_CTX *ctx;
+	SSL *ssl;
+
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		return EIO;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	ssl = SSL_new(ctx);
+	if (!ssl || !SSL_set_fd(ssl, fd)) {
+		SSL_free(ssl);
+		SSL_CTX_free(ctx);
+		return EIO;
+	}
+	*ctxp = ctx;
+	*sslp = ssl;
+	while (now_ms() < end) {
+		int ret = SSL_connect(ssl), e;
+
+		if (ret == 1)
+			return 0;
+		e = SSL_get_error(ssl, ret);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			ERR_clear_error();
+			return EPROTO;
+		}
+		(void)loop_run_once(f->loop, 5);
+	}
+	return ETIMEDOUT;
+}
+
+/* Write all n octets of p (plain or TLS), running the loop meanwhile. */
+static int put_all(struct fix *f, int fd, SSL *ssl, const char *p, size_t n,
+                   uint64_t end)
+{
+	while (n && now_ms() < end) {
+		ssize_t w;
+
+		if (ssl) {
+			int ret = SSL_write(ssl, p, (int)n), e;
+
+			e = ret > 0 ? 0 : SSL_get_error(ssl, ret);
+			if (e && e != SSL_ERROR_WANT_READ &&
+			    e != SSL_ERROR_WANT_WRITE)
+				return EPIPE;
+			w = ret > 0 ? ret : 0;
+		} else {
+			w = send(fd, p, n, MSG_NOSIGNAL);
+			if (w < 0 && errno != EAGAIN)
+				return errno;
+			if (w < 0)
+				w = 0;
+		}
+		p += w;
+		n -= (size_t)w;
+		if (n)
+			(void)loop_run_once(f->loop, 5);
+	}
+	return n ? ETIMEDOUT : 0;
+}
+
+/* Read what is there: > 0 octets, 0 at the end of the stream, -1 for
+ * nothing yet. */
+static ssize_t get_some(int fd, SSL *ssl, char *p, size_t size)
+{
+	ssize_t n;
+
+	if (!ssl) {
+		n = recv(fd, p, size, 0);
+		return n < 0 ? -1 : n;
+	}
+	n = SSL_read(ssl, p, (int)size);
+	if (n > 0)
+		return n;
+	switch (SSL_get_error(ssl, (int)n)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return -1;
+	default:
+		ERR_clear_error();
+		return 0;
+	}
+}
+
+/* Send req (text, "\n" line ends made CRLF) on a new connection (HTTPS
+ * when f->via_tls) and run the loop until the whole response is in. */
 static int xfer(struct fix *f, const char *req, struct rsp *r)
 {
 	struct sockaddr_in sin;
@@ -168,6 +297,8 @@ static int xfer(struct fix *f, const char *req, struct rsp *r)
 	size_t rn = 0, on = 0, clen = 0;
 	uint64_t end = now_ms() + 3000;
 	const char *hend = NULL;
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
 	int fd, err = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -181,20 +312,23 @@ static int xfer(struct fix *f, const char *req, struct rsp *r)
 		return errno;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons(f->port);
+	sin.sin_port = htons(f->via_tls ? f->tls_port : f->port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    send(fd, out, on, MSG_NOSIGNAL) != (ssize_t)on) {
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		err = errno;
 		close(fd);
 		return err;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	while (now_ms() < end) {
+	if (f->via_tls)
+		err = tls_open(f, fd, &ctx, &ssl, end);
+	if (!err)
+		err = put_all(f, fd, ssl, out, on, end);
+	while (!err && now_ms() < end) {
 		ssize_t n;
 
 		(void)loop_run_once(f->loop, 5);
-		n = recv(fd, raw + rn, sizeof(raw) - 1 - rn, 0);
+		n = get_some(fd, ssl, raw + rn, sizeof(raw) - 1 - rn);
 		if (n == 0)
 			break;
 		if (n < 0)
@@ -214,7 +348,11 @@ static int xfer(struct fix *f, const char *req, struct rsp *r)
 		if (rn >= (size_t)(hend - raw) + 4 + clen)
 			break;
 	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
 	close(fd);
+	if (err)
+		return err;
 	if (!hend)
 		return ETIMEDOUT;
 	if ((size_t)(hend - raw) >= sizeof(r->head))
@@ -373,7 +511,7 @@ TEST_NO_OOM(test_http_auth)
 	struct rsp r;
 	int err;
 
-	err = fix_init(&f, 1024);
+	err = fix_init(&f, 1024, false);
 	TEST_ERR(err);
 	TEST_ASSERT(f.port != 0);
 
@@ -508,7 +646,7 @@ TEST_NO_OOM(test_http_body_async)
 	struct rsp r;
 	int err;
 
-	err = fix_init(&f, 1024);
+	err = fix_init(&f, 1024, false);
 	TEST_ERR(err);
 
 	/* a body within max_body reaches the handler (any method) */
@@ -587,6 +725,371 @@ TEST_NO_OOM(test_http_body_async)
 	}
 out:
 	fix_close(&f);
+	return err;
+}
+
+/* ---- realm routes (XCAP's users and global trees) ---- */
+
+#define XUI_ALICE "/xcap/pres-rules/users/sip:alice@example.com/index"
+
+TEST_NO_OOM(test_http_route_realm)
+{
+	char v[512], a[64];
+	struct fix f;
+	struct rsp r;
+	int err;
+
+	err = fix_init(&f, 1024, false);
+	TEST_ERR(err);
+
+	/* the user@domain is segment 2 of the rest: its domain is the
+	 * realm */
+	err = xfer(&f, "GET " XUI_ALICE " HTTP/1.1\nHost: t\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	TEST_ASSERT(hdr(&r, "WWW-Authenticate", 0, v, sizeof(v)) != NULL);
+	TEST_ASSERT(param(v, "realm", a, sizeof(a)));
+	TEST_STR_EQ(DOMAIN, a);
+	err = get_auth(&f, XUI_ALICE, "alice", "wonderland", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ("rest=pres-rules/users/sip:alice@example.com/index "
+	            "user=alice@example.com admin=0 query=(null) tls=0 "
+	            "base=http://t",
+	            r.body);
+	err = get_auth(&f, XUI_ALICE, "alice", "wrong", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	err = get_auth(&f, XUI_ALICE, "admin", "root", "MD5", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(strstr(r.body, " user=admin@example.com admin=1 "));
+	TEST_EQ(2, f.info_calls);
+
+	/* a path user that does not exist: challenged like any other, 404
+	 * once authenticated (the handler is not called) */
+	err = xfer(&f,
+	           "GET /xcap/pres-rules/users/sip:carol@example.com/index "
+	           "HTTP/1.1\nHost: t\n\n",
+	           &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	err = get_auth(&f, "/xcap/pres-rules/users/sip:carol@example.com/index",
+	               "admin", "root", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(404, r.status);
+	TEST_STR_EQ("{\"error\":\"No such user\",\"status\":404}", r.body);
+	err = get_auth(&f, "/xcap/pres-rules/users/sip:carol@example.com/index",
+	               "carol", "x", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	TEST_EQ(2, f.info_calls);
+
+	/* another domain in the path: its own realm, lower case */
+	err = xfer(&f,
+	           "GET /xcap/pres-rules/users/sip:x@Other.TEST/index "
+	           "HTTP/1.1\nHost: t\n\n",
+	           &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	TEST_ASSERT(hdr(&r, "WWW-Authenticate", 0, v, sizeof(v)) != NULL);
+	TEST_ASSERT(param(v, "realm", a, sizeof(a)));
+	TEST_STR_EQ("other.test", a);
+
+	/* the global tree, and a users tree without an XUI: the default
+	 * realm, where any user of the domain authenticates */
+	err = xfer(&f, "GET /xcap/xcap-caps/global/index HTTP/1.1\nHost: t\n\n",
+	           &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	TEST_ASSERT(hdr(&r, "WWW-Authenticate", 1, v, sizeof(v)) != NULL);
+	TEST_ASSERT(param(v, "realm", a, sizeof(a)));
+	TEST_STR_EQ(DOMAIN, a);
+	err = get_auth(&f, "/xcap/xcap-caps/global/index", "bob", "builder",
+	               "MD5", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(!strncmp(r.body,
+	                     "rest=xcap-caps/global/index "
+	                     "user=bob@example.com admin=0 ",
+	                     57));
+	err = get_auth(&f, "/xcap/xcap-caps/global/index", "bob", "wrong",
+	               "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	err = get_auth(&f, "/xcap/xcap-caps/global/index", "mallory", "x",
+	               "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	err = get_auth(&f, "/xcap/pres-rules/users/", "admin", "root",
+	               "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(strstr(r.body, " user=admin@example.com admin=1 "));
+	err = get_auth(&f, "/xcap/pres-rules", "alice", "wonderland", "SHA-256",
+	               &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(strstr(r.body, " user=alice@example.com admin=0 "));
+	TEST_EQ(5, f.info_calls);
+
+	/* without a default realm: 404 when the segment is not there */
+	err = get_auth(&f, "/r1/x/bob@example.com/y", "bob", "builder",
+	               "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(strstr(r.body, " user=bob@example.com admin=0 "));
+	err = xfer(&f, "GET /r1/bob@example.com HTTP/1.1\nHost: t\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(404, r.status);
+	TEST_STR_EQ("{\"error\":\"No user@domain in the path\",\"status\":404}",
+	            r.body);
+	TEST_EQ(6, f.info_calls);
+out:
+	fix_close(&f);
+	return err;
+}
+
+TEST_NO_OOM(test_http_query_base)
+{
+	static const struct {
+		const char *target, *body;
+	} t[] = {
+	    {"/info/a?xmlns(a=urn:x)xmlns(b=urn:y)",
+	     "rest=a user=- admin=0 query=xmlns(a=urn:x)xmlns(b=urn:y) tls=0 "
+	     "base=http://xcap.example.com:8080"},
+	    {"/info/?a=1&b&c=&d=x=y",
+	     "rest= user=- admin=0 query=a=1&b&c=&d=x=y tls=0 "
+	     "base=http://xcap.example.com:8080"},
+	    {"/info/?n=a%20b%3Dc", "rest= user=- admin=0 query=n=a b=c tls=0 "
+	                           "base=http://xcap.example.com:8080"},
+	    /* libmicrohttpd reads '+' as a space (HTML forms) */
+	    {"/info/?x+y=1+2", "rest= user=- admin=0 query=x y=1 2 tls=0 "
+	                       "base=http://xcap.example.com:8080"},
+	    {"/info/%7Ex", "rest=~x user=- admin=0 query=(null) tls=0 "
+	                   "base=http://xcap.example.com:8080"},
+	};
+	char req[512], want[256];
+	struct fix f;
+	struct rsp r;
+	int err;
+
+	err = fix_init(&f, 1024, false);
+	TEST_ERR(err);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(req, sizeof(req),
+		         "GET %s HTTP/1.1\nHost: xcap.example.com:8080\n\n",
+		         t[i].target);
+		err = xfer(&f, req, &r);
+		TEST_ERR(err);
+		TEST_EQ(200, r.status);
+		TEST_STR_EQ(t[i].body, r.body);
+	}
+
+	/* a query on an authenticated realm route */
+	err = get_auth(&f,
+	               "/xcap/resource-lists/users/sip:alice@example.com/index"
+	               "/~~/resource-lists/list%5b@name=%22l%22%5d"
+	               "?xmlns(x=urn:ietf:params:xml:ns:resource-lists)",
+	               "alice", "wonderland", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ("rest=resource-lists/users/sip:alice@example.com/index/~~/"
+	            "resource-lists/list[@name=\"l\"] user=alice@example.com "
+	            "admin=0 "
+	            "query=xmlns(x=urn:ietf:params:xml:ns:resource-lists) "
+	            "tls=0 base=http://t",
+	            r.body);
+
+	/* no Host (HTTP/1.0), or one we would not copy into a URI: the
+	 * connection's local address */
+	snprintf(want, sizeof(want),
+	         "rest= user=- admin=0 query=(null) tls=0 "
+	         "base=http://127.0.0.1:%u",
+	         f.port);
+	err = xfer(&f, "GET /info/ HTTP/1.0\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ(want, r.body);
+	err = xfer(&f, "GET /info/ HTTP/1.1\nHost: a\"b<c>\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ(want, r.body);
+	err = xfer(&f, "GET /info/ HTTP/1.1\nHost: [::1]:80\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(strstr(r.body, " base=http://[::1]:80"));
+out:
+	fix_close(&f);
+	return err;
+}
+
+/* ---- HTTPS ---- */
+
+TEST_NO_OOM(test_http_tls)
+{
+	char want[256];
+	struct fix f;
+	struct rsp r;
+	int err;
+
+	err = fix_init(&f, 1024, true);
+	TEST_ERR(err);
+	TEST_ASSERT(f.port != 0);
+	TEST_ASSERT(f.tls_port != 0);
+	TEST_ASSERT(f.tls_port != f.port);
+
+	/* the same routes over both listeners */
+	f.via_tls = true;
+	err = xfer(&f,
+	           "GET /info/a?xmlns(a=urn:x)xmlns(b=urn:y) HTTP/1.1\n"
+	           "Host: xcap.example.com\n\n",
+	           &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ("rest=a user=- admin=0 query=xmlns(a=urn:x)xmlns(b=urn:y) "
+	            "tls=1 base=https://xcap.example.com",
+	            r.body);
+	snprintf(want, sizeof(want),
+	         "rest= user=- admin=0 query=(null) tls=1 "
+	         "base=https://127.0.0.1:%u",
+	         f.tls_port);
+	err = xfer(&f, "GET /info/ HTTP/1.0\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ(want, r.body);
+	err = get_auth(&f, XUI_ALICE, "alice", "wonderland", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_ASSERT(strstr(r.body, " user=alice@example.com admin=0 "));
+	TEST_ASSERT(strstr(r.body, " tls=1 base=https://t"));
+	err = get_auth(&f, XUI_ALICE, "alice", "wrong", "SHA-256", &r);
+	TEST_ERR(err);
+	TEST_EQ(401, r.status);
+	err = xfer(&f, "GET /later/1 HTTP/1.1\nHost: t\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(202, r.status);
+	TEST_STR_EQ("later", r.body);
+
+	f.via_tls = false;
+	err = xfer(&f, "GET /info/ HTTP/1.1\nHost: t\n\n", &r);
+	TEST_ERR(err);
+	TEST_EQ(200, r.status);
+	TEST_STR_EQ("rest= user=- admin=0 query=(null) tls=0 base=http://t",
+	            r.body);
+	TEST_EQ(4, f.info_calls);
+out:
+	fix_close(&f);
+	return err;
+}
+
+TEST_NO_OOM(test_http_tls_conf)
+{
+	char cert[512], key[512], nofile[512];
+	struct http_conf cf = {
+	    .listen = "",
+	    .admins = "",
+	    .max_body = 64,
+	    .tls_listen = "127.0.0.1:0",
+	    .tls_cert = cert,
+	    .tls_key = key,
+	};
+	struct loop *loop = NULL;
+	struct store *st = NULL;
+	struct http *h = NULL;
+	int err;
+
+	snprintf(cert, sizeof(cert), "%s/tls/server.pem", test_datadir());
+	snprintf(key, sizeof(key), "%s/tls/server.key", test_datadir());
+	snprintf(nofile, sizeof(nofile), "%s/tls/no-such.pem", test_datadir());
+	err = loop_alloc(&loop);
+	TEST_ERR(err);
+	err = store_open(&st, "mem:", loop);
+	TEST_ERR(err);
+
+	/* HTTPS only */
+	err = http_alloc(&h, &cf, loop, st);
+	TEST_ERR(err);
+	TEST_EQ(0, http_port(h));
+	TEST_ASSERT(http_tls_port(h) != 0);
+	h = mem_deref(h);
+
+	/* no listener, a bad address, no certificate or key, unreadable
+	 * files, a key that is not one */
+	cf.tls_listen = NULL;
+	TEST_ERR_EQ(EINVAL, http_alloc(&h, &cf, loop, st));
+	cf.tls_listen = "127.0.0.1";
+	TEST_ERR_EQ(EINVAL, http_alloc(&h, &cf, loop, st));
+	cf.tls_listen = "127.0.0.1:0";
+	cf.tls_cert = "";
+	TEST_ERR_EQ(EINVAL, http_alloc(&h, &cf, loop, st));
+	cf.tls_cert = cert;
+	cf.tls_key = NULL;
+	TEST_ERR_EQ(EINVAL, http_alloc(&h, &cf, loop, st));
+	cf.tls_key = nofile;
+	TEST_ERR_EQ(ENOENT, http_alloc(&h, &cf, loop, st));
+	cf.tls_key = key;
+	cf.tls_cert = nofile;
+	TEST_ERR_EQ(ENOENT, http_alloc(&h, &cf, loop, st));
+	cf.tls_cert = cert;
+	cf.tls_key = cert; /* a certificate, not a key */
+	err = http_alloc(&h, &cf, loop, st);
+	TEST_ASSERT(err != 0);
+	err = 0;
+
+	/* a bad plain address with a good HTTPS one */
+	cf.tls_key = key;
+	cf.listen = "127.0.0.1:";
+	TEST_ERR_EQ(EINVAL, http_alloc(&h, &cf, loop, st));
+out:
+	mem_deref(h);
+	mem_deref(st);
+	mem_deref(loop);
+	return err;
+}
+
+/* Both listeners and a realm route, allocation failures included. */
+TEST(test_http_alloc)
+{
+	char cert[512], key[512];
+	struct http_conf cf = {
+	    .listen = "127.0.0.1:0",
+	    .admins = "admin@example.com",
+	    .max_body = 1024,
+	    .tls_listen = "127.0.0.1:0",
+	    .tls_cert = cert,
+	    .tls_key = key,
+	};
+	struct loop *loop = NULL;
+	struct store *st = NULL;
+	struct http *h = NULL;
+	int err;
+
+	snprintf(cert, sizeof(cert), "%s/tls/server.pem", test_datadir());
+	snprintf(key, sizeof(key), "%s/tls/server.key", test_datadir());
+	err = loop_alloc(&loop);
+	TEST_ERR(err);
+	err = store_open(&st, "mem:", loop);
+	TEST_ERR(err);
+	err = http_alloc(&h, &cf, loop, st);
+	TEST_ERR(err);
+	TEST_ASSERT(http_port(h) != 0);
+	TEST_ASSERT(http_tls_port(h) != 0);
+	err = http_route_realm(h, "GET", "/xcap/", 2, "example.com", info_h,
+	                       NULL);
+	TEST_ERR(err);
+	err = http_route_realm(h, NULL, "/r/", 0, NULL, info_h, NULL);
+	TEST_ERR(err);
+	err = http_route(h, "GET", "/api/", true, info_h, NULL);
+	TEST_ERR(err);
+	TEST_ERR_EQ(EINVAL,
+	            http_route_realm(h, "GET", "", 0, NULL, info_h, NULL));
+	TEST_ERR_EQ(EINVAL,
+	            http_route_realm(h, "GET", "/x/", 0, "", info_h, NULL));
+out:
+	mem_deref(h);
+	mem_deref(st);
+	mem_deref(loop);
 	return err;
 }
 

@@ -338,6 +338,14 @@ int pfx_pub(struct pfx *f, const char *ident, const char *aor, const char *hdrs,
 int pfx_subscribe(struct pfx *f, struct pfx_sub **sp, const char *ident,
                   const char *from, const char *aor, uint32_t expires)
 {
+	return pfx_subscribe_hdrs(f, sp, ident, from, aor, expires,
+	                          "Accept: application/pidf+xml\n");
+}
+
+int pfx_subscribe_hdrs(struct pfx *f, struct pfx_sub **sp, const char *ident,
+                       const char *from, const char *aor, uint32_t expires,
+                       const char *hdrs)
+{
 	struct sip_msg *msg = NULL;
 	struct sip_stsx *st = NULL;
 	struct pfx_sub *s = NULL;
@@ -366,10 +374,11 @@ int pfx_subscribe(struct pfx *f, struct pfx_sub **sp, const char *ident,
 	         "CSeq: 1 SUBSCRIBE\n"
 	         "Contact: <sip:w%u@192.0.2.50:5060>\n"
 	         "Event: presence\n"
-	         "Accept: application/pidf+xml\n"
+	         "%s"
 	         "Expires: %u\n"
 	         "Content-Length: 0\n\n",
-	         aor, n, ident ? ident : from, n, aor, s->callid, n, expires);
+	         aor, n, ident ? ident : from, n, aor, s->callid, n,
+	         hdrs ? hdrs : "", expires);
 	err = rec_msg(&msg, text, SIP_TRANSP_UDP, "192.0.2.50:5060");
 	if (!err)
 		err = sip_stsx_alloc(&st, f->tsxl, msg);

@@ -124,6 +124,11 @@ int pfx_pub(struct pfx *f, const char *ident, const char *aor, const char *hdrs,
  * watcher's view; (*sp)->scode the answer. */
 int pfx_subscribe(struct pfx *f, struct pfx_sub **sp, const char *ident,
                   const char *from, const char *aor, uint32_t expires);
+/* The same with header lines of one's own instead of the Accept line
+ * ("Supported: eventlist\nAccept: ...\n"). */
+int pfx_subscribe_hdrs(struct pfx *f, struct pfx_sub **sp, const char *ident,
+                       const char *from, const char *aor, uint32_t expires,
+                       const char *hdrs);
 /* Does the last NOTIFY's Subscription-State start with prefix? */
 bool pfx_state_is(const struct pfx_sub *s, const char *prefix);
 /* The last NOTIFY's body, parsed strictly; ENOENT without body. */
