@@ -104,9 +104,9 @@ struct conf {
 	char http_tls_key[512];   /* "" = tls_key */
 
 	/* [xcap] */
-	char xcap_root[64];       /* "/xcap" */
-	char xcap_root_uri[256];  /* "" = from the listener */
-	uint32_t xcap_max_doc;    /* 1048576 */
+	char xcap_root[64];      /* "/xcap" */
+	char xcap_root_uri[256]; /* "" = from the listener */
+	uint32_t xcap_max_doc;   /* 1048576 */
 
 	/* [rls] */
 	char rls_buddies_suffix[32]; /* "-buddies" */

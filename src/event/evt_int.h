@@ -148,11 +148,11 @@ struct evt_sub {
 	bool final_sent; /* the terminated NOTIFY has left */
 	bool reported;   /* shown to watcher info subscribers */
 	bool term_reported;
-	bool internal;   /* evt_isub: NOTIFYs are calls to ih */
-	bool ialloc;     /* inside evt_isub_alloc: no calls to ih yet */
-	bool held;       /* evt_sub_hold */
-	uint16_t scode;  /* the status of a rejection */
-	evt_isub_h *ih;  /* NULL once the owner let go */
+	bool internal;  /* evt_isub: NOTIFYs are calls to ih */
+	bool ialloc;    /* inside evt_isub_alloc: no calls to ih yet */
+	bool held;      /* evt_sub_hold */
+	uint16_t scode; /* the status of a rejection */
+	evt_isub_h *ih; /* NULL once the owner let go */
 	void *iarg;
 
 	struct list wchg; /* winfo template subscriptions: struct evt_wchg */

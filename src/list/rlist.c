@@ -856,8 +856,7 @@ int rlist_doc_parse(struct rlist ***listsp, uint32_t *n, const char *xml,
 	return 0;
 }
 
-int rlist_node_flatten(struct rlist **lp, void *node, char *err,
-                       size_t errsize)
+int rlist_node_flatten(struct rlist **lp, void *node, char *err, size_t errsize)
 {
 	xmlNode *n = node;
 	struct pctx c;

@@ -87,10 +87,10 @@ static const struct {
 	const char *opt;
 	const char *key;
 } opt_keys[] = {
-    {"--listen", "listen"},       {"--domain", "domain"},
-    {"--store", "store"},         {"--tls-cert", "tls.cert"},
-    {"--tls-key", "tls.key"},     {"--tls-ca", "tls.ca"},
-    {"--log-level", "log_level"}, {"--http", "http.listen"},
+    {"--listen", "listen"},         {"--domain", "domain"},
+    {"--store", "store"},           {"--tls-cert", "tls.cert"},
+    {"--tls-key", "tls.key"},       {"--tls-ca", "tls.ca"},
+    {"--log-level", "log_level"},   {"--http", "http.listen"},
     {"--https", "http.tls_listen"},
 };
 

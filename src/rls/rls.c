@@ -243,8 +243,8 @@ static int pkg_subscribe(struct evt_sub *sub, bool restored, void *arg)
 	r->stats.lists++;
 	evt_sub_set_data(sub, ls);
 	mem_deref(ls); /* the subscription holds it */
-	log_info(NULL, "list subscription of %s to %s: %u members",
-	         ident, ls->uri, ls->n);
+	log_info(NULL, "list subscription of %s to %s: %u members", ident,
+	         ls->uri, ls->n);
 	/* 200 now; the first NOTIFY waits a moment for the members */
 	if (lsub_ready(ls)) {
 		ls->accepted = true;
@@ -382,8 +382,8 @@ static void lsub_redo(struct lsub *ls)
 	lsub_clear(ls);
 	ls->m = m;
 	ls->n = set->n;
-	log_info(NULL, "list %s of %s changed: %u members", ls->uri,
-	         ls->owner, ls->n);
+	log_info(NULL, "list %s of %s changed: %u members", ls->uri, ls->owner,
+	         ls->n);
 	evt_sub_notify(ls->sub, true);
 	if (!lsub_ready(ls)) {
 		/* new members: hold the NOTIFY a moment for their state */
@@ -418,8 +418,7 @@ static int doc_h(const struct store_doc *d, bool startup, void *arg)
 	struct rls *r = arg;
 	int err;
 
-	err = rls_doc_update(r, d->auid, d->owner, d->name, d->content,
-	                     d->len);
+	err = rls_doc_update(r, d->auid, d->owner, d->name, d->content, d->len);
 	if (err || startup)
 		return err;
 	LIST_FOREACH(&r->lsubs, le) {

@@ -37,9 +37,9 @@ int rls_alloc(struct rls **rp, const struct rls_conf *cf, struct evt *e,
               struct store *st, struct tmrl *tl, const struct dom *dom);
 
 struct rls_stats {
-	uint32_t lists;   /* list subscriptions */
-	uint32_t local;   /* internal back-end subscriptions */
-	uint32_t remote;  /* SIP back-end subscriptions */
+	uint32_t lists;    /* list subscriptions */
+	uint32_t local;    /* internal back-end subscriptions */
+	uint32_t remote;   /* SIP back-end subscriptions */
 	uint32_t services; /* service URIs known */
 	uint64_t notifies; /* list NOTIFY bodies built */
 };

@@ -72,8 +72,8 @@ static void set_body(struct rls_be *be, struct buf *body, const char *ctype)
 /* ---- local members: internal subscriptions ---- */
 
 static void isub_h(struct evt_sub *s, enum evt_state state,
-                   enum evt_reason reason, struct buf *body,
-                   const char *ctype, void *arg)
+                   enum evt_reason reason, struct buf *body, const char *ctype,
+                   void *arg)
 {
 	struct rls_be *be = arg;
 
@@ -121,8 +121,9 @@ static int local_start(struct rls_be *be)
 		be->state = RLMI_TERMINATED;
 		be->reason = reason_str(evt_sub_reason(be->isub));
 		if (!be->reason)
-			be->reason = evt_sub_scode(be->isub) == 404 ? "noresource"
-			                                             : "rejected";
+			be->reason = evt_sub_scode(be->isub) == 404
+			                 ? "noresource"
+			                 : "rejected";
 	}
 	return 0;
 }
@@ -175,7 +176,8 @@ static void csub_h(struct evt_csub *cs, enum evt_state state,
 	if (!notify && scode == 404)
 		be->reason = "noresource";
 	else if (!notify && scode >= 300)
-		be->reason = scode == 403 || scode == 603 ? "rejected" : "giveup";
+		be->reason =
+		    scode == 403 || scode == 603 ? "rejected" : "giveup";
 	else
 		be->reason = reason_str(reason);
 	if (reason == EVT_REASON_DEACTIVATED || reason == EVT_REASON_TIMEOUT ||
@@ -185,11 +187,11 @@ static void csub_h(struct evt_csub *cs, enum evt_state state,
 
 		if (reason == EVT_REASON_DEACTIVATED && !retry_after_s)
 			s = 0; /* RFC 6665 4.1.3: at once */
-		log_info(NULL, "back-end subscription of %s to %s ended: again "
-		               "in %u s",
+		log_info(NULL,
+		         "back-end subscription of %s to %s ended: again "
+		         "in %u s",
 		         be->watcher, be->uri, s);
-		tmr_start(&be->tmr, be->r->tl, (uint64_t)s * 1000, retry_h,
-		          be);
+		tmr_start(&be->tmr, be->r->tl, (uint64_t)s * 1000, retry_h, be);
 	}
 	rls_be_changed(be);
 }
@@ -233,8 +235,8 @@ int rls_be_get(struct rls_be **bep, struct rls *r, const char *uri,
 	char *bkey = NULL, buf[600], aor[512];
 	int err;
 
-	if (snprintf(buf, sizeof(buf), "%s|%s", ident ? ident : watcher,
-	             key) >= (int)sizeof(buf))
+	if (snprintf(buf, sizeof(buf), "%s|%s", ident ? ident : watcher, key) >=
+	    (int)sizeof(buf))
 		return EINVAL;
 	LIST_FOREACH(hash_list(r->bes, str_hash_ci(buf)), le) {
 		be = le->data;

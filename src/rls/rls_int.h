@@ -26,10 +26,10 @@ struct rls {
 	struct tmrl *tl;       /* borrowed */
 	const struct dom *dom; /* borrowed */
 	struct docwatch *docs;
-	struct hash *ldocs; /* struct ldoc by owner */
-	struct hash *svcs;  /* struct svc by service key */
-	struct hash *bes;   /* struct rls_be by key */
-	struct list lsubs;  /* struct lsub */
+	struct hash *ldocs;  /* struct ldoc by owner */
+	struct hash *svcs;   /* struct svc by service key */
+	struct hash *bes;    /* struct rls_be by key */
+	struct list lsubs;   /* struct lsub */
 	struct tmr tmr_redo; /* lists to resolve again after changes */
 	struct rls_stats stats;
 };
@@ -82,7 +82,7 @@ struct rls_be {
 	const char *reason; /* static */
 	struct buf *body;   /* the latest document (reference) or NULL */
 	char *ctype;
-	char id[12];  /* instance id */
+	char id[12];       /* instance id */
 	struct list users; /* struct lmem */
 };
 

@@ -210,8 +210,8 @@ int rls_doc_update(struct rls *r, const char *auid, const char *owner,
 /* "alice-buddies@example.com" -> "alice@example.com" in buf, when the
  * convention is on, the user part ends with the suffix and the domain is
  * ours. */
-static bool buddies_owner(const struct rls *r, const char *resource,
-                          char *buf, size_t size)
+static bool buddies_owner(const struct rls *r, const char *resource, char *buf,
+                          size_t size)
 {
 	const char *at = strrchr(resource, '@');
 	size_t sl = r->suffix ? strlen(r->suffix) : 0;
@@ -521,8 +521,9 @@ int rls_resolve(struct rls *r, const char *resource, char **ownerp,
 	if (err == E2BIG)
 		err = 0;
 	if (c.truncated)
-		log_warn(NULL, "list %s has more than %u members; the rest is "
-		               "left out",
+		log_warn(NULL,
+		         "list %s has more than %u members; the rest is "
+		         "left out",
 		         resource, c.max);
 	if (!err && ownerp)
 		err = mem_strdup(ownerp, owner);

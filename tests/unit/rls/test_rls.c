@@ -92,8 +92,7 @@ static int res_is(const struct rlmi_body *b, const char *uri,
 		return text ? -1 : 0;
 	for (uint32_t i = 0; i < b->n; i++)
 		if (!strcmp(b->parts[i].cid, in->cid))
-			return !text || strstr(b->parts[i].body, text) ? 1
-			                                                : -1;
+			return !text || strstr(b->parts[i].body, text) ? 1 : -1;
 	return -1;
 }
 
@@ -135,8 +134,8 @@ TEST(test_rls_buddies_full_partial)
 	PFX_ERR(err);
 	PFX_EQ(200, sc);
 
-	err = pfx_subscribe_hdrs(&f, &a, ALICE, NULL, "alice-buddies@example.com",
-	                         600, EVENTLIST);
+	err = pfx_subscribe_hdrs(&f, &a, ALICE, NULL,
+	                         "alice-buddies@example.com", 600, EVENTLIST);
 	PFX_ERR(err);
 	PFX_EQ(200, a->scode);
 	err = pfx_run(&f, 500);
@@ -149,8 +148,8 @@ TEST(test_rls_buddies_full_partial)
 	PFX_EQ(0, b->rlmi->l.version);
 	PFX_EQ(3, b->rlmi->l.nres);
 	PFX_ASSERT(!strcmp(b->rlmi->l.uri, "sip:alice-buddies@example.com"));
-	PFX_EQ(1, res_is(b, "sip:bob@example.com", RLMI_ACTIVE, NULL,
-	                 "at lunch"));
+	PFX_EQ(1,
+	       res_is(b, "sip:bob@example.com", RLMI_ACTIVE, NULL, "at lunch"));
 	PFX_ASSERT(res_find(b, "sip:bob@example.com")->name &&
 	           !strcmp(res_find(b, "sip:bob@example.com")->name, "Bob"));
 	PFX_ASSERT(res_is(b, "sip:carol@example.com", RLMI_ACTIVE, NULL,
@@ -231,7 +230,7 @@ out:
 	"xmlns:cr=\"urn:ietf:params:xml:ns:common-policy\">"                   \
 	"<cr:rule id=\"a\"><cr:conditions><cr:identity>"                       \
 	"<cr:one id=\"sip:alice@example.com\"/></cr:identity>"                 \
-	"</cr:conditions><cr:actions><sub-handling>allow</sub-handling>"      \
+	"</cr:conditions><cr:actions><sub-handling>allow</sub-handling>"       \
 	"</cr:actions><cr:transformations>"                                    \
 	"<provide-services><all-services/></provide-services>"                 \
 	"<provide-persons><all-persons/></provide-persons>"                    \
@@ -282,8 +281,8 @@ TEST(test_rls_pending_approved)
 	PFX_ASSERT(a->n > n);
 	err = last_body(a, &b);
 	PFX_ERR(err);
-	PFX_EQ(1, res_is(b, "sip:bob@example.com", RLMI_ACTIVE, NULL,
-	                 "secret"));
+	PFX_EQ(1,
+	       res_is(b, "sip:bob@example.com", RLMI_ACTIVE, NULL, "secret"));
 out:
 	mem_deref(b);
 	mem_deref(r);
