@@ -500,6 +500,15 @@ int conf_validate(const struct conf *cf, char *errbuf, size_t errsize)
 			return EINVAL;
 		}
 	}
+	if (cf->http_tls_listen[0] &&
+	    (!(cf->http_tls_cert[0] || cf->tls_cert[0]) ||
+	     !(cf->http_tls_key[0] || cf->tls_key[0]))) {
+		errf(errbuf, errsize,
+		     "http.tls_listen %.96s needs http.tls_cert and "
+		     "http.tls_key (or tls.cert and tls.key)",
+		     cf->http_tls_listen);
+		return EINVAL;
+	}
 	if (cf->tls_verify_client && !cf->tls_ca[0]) {
 		errf(errbuf, errsize,
 		     "tls.verify_client needs tls.ca (the CAs that sign "

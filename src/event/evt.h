@@ -89,6 +89,9 @@ struct evt_pkg {
 	/* The subscription is over, whatever the reason; drop references
 	 * and evt_sub_data. Optional. */
 	void (*ended)(struct evt_sub *sub, void *arg);
+	/* Header lines every NOTIFY of the package carries ("Require:
+	 * eventlist\r\n" for a list package, RFC 4662 5.1), or NULL. */
+	const char *notify_hdrs;
 	/* List packages only (evt_list_register): does this package take
 	 * the subscriptions to resource ("alice-buddies@example.com")? */
 	bool (*owns)(const char *resource, void *arg);

@@ -318,6 +318,8 @@ static int ntf_encode(struct buf **mbp, struct evt_sub *s, uint32_t cseq,
 		                 s->event_id[0] ? ";id=" : "", s->event_id);
 	if (!err)
 		err = print_state(mb, s);
+	if (!err && s->pkg->p.notify_hdrs)
+		err = buf_write_str(mb, s->pkg->p.notify_hdrs);
 	if (!err && e->server_name)
 		err = buf_printf(mb, "User-Agent: %s\r\n", e->server_name);
 	if (!err && blen)

@@ -151,9 +151,8 @@ void rls_be_changed(struct rls_be *be)
 		m->changed = true;
 		if (!ls->sub)
 			continue;
-		if (ls->accepted)
-			evt_sub_notify(ls->sub, false);
-		else if (lsub_ready(ls))
+		evt_sub_notify(ls->sub, false); /* held until accepted */
+		if (!ls->accepted && lsub_ready(ls))
 			lsub_accept(ls);
 	}
 }
@@ -349,6 +348,25 @@ out:
 
 /* ---- documents that change ---- */
 
+static bool str_same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* Does set hold exactly the members ls has, in the same order and with
+ * the same names? */
+static bool same_members(const struct lsub *ls, const struct rset *set)
+{
+	if (set->n != ls->n)
+		return false;
+	for (uint32_t i = 0; i < set->n; i++) {
+		if (!str_same(set->m[i].uri, ls->m[i].uri) ||
+		    !str_same(set->m[i].name, ls->m[i].name))
+			return false;
+	}
+	return true;
+}
+
 static void lsub_redo(struct lsub *ls)
 {
 	struct rls *r = ls->r;
@@ -373,6 +391,8 @@ static void lsub_redo(struct lsub *ls)
 		                        EVT_REASON_DEACTIVATED, 0);
 		goto out;
 	}
+	if (!err && same_members(ls, set))
+		goto out; /* another list of the owner changed */
 	if (!err)
 		err = lmems_build(ls, set, ls->m, ls->n, &m);
 	if (err) {
@@ -384,13 +404,13 @@ static void lsub_redo(struct lsub *ls)
 	ls->n = set->n;
 	log_info(NULL, "list %s of %s changed: %u members", ls->uri, ls->owner,
 	         ls->n);
-	evt_sub_notify(ls->sub, true);
 	if (!lsub_ready(ls)) {
 		/* new members: hold the NOTIFY a moment for their state */
 		ls->accepted = false;
 		evt_sub_hold(ls->sub, true);
 		tmr_start(&ls->tmr_wait, r->tl, r->cf.wait_ms, wait_h, ls);
 	}
+	evt_sub_notify(ls->sub, true);
 out:
 	mem_deref(set);
 	mem_deref(owner);
@@ -506,6 +526,7 @@ int rls_alloc(struct rls **rp, const struct rls_conf *cf, struct evt *e,
 	pkg.body = pkg_body;
 	pkg.ended = pkg_ended;
 	pkg.owns = pkg_owns;
+	pkg.notify_hdrs = "Require: eventlist\r\n";
 	pkg.arg = r;
 	err = evt_list_register(e, &pkg);
 	if (err)

@@ -361,7 +361,8 @@ TEST(test_rls_service_ref_and_change)
 	PFX_ERR(err);
 	PFX_ASSERT(b->rlmi->l.full);
 	PFX_EQ(2, b->rlmi->l.nres);
-	PFX_ASSERT(res_find(b, "sip:bob@example.com"));
+	PFX_ASSERT(res_is(b, "sip:bob@example.com", RLMI_ACTIVE, NULL, "bob") >=
+	           0);
 	PFX_ASSERT(!res_find(b, "sip:dave@example.com"));
 	b = mem_deref(b);
 
