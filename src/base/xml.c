@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+
 void xml_err_set(struct xml_err *e, long line, const char *fmt, ...)
 {
 	va_list ap;
@@ -168,6 +170,43 @@ int xml_wattr(xmlTextWriterPtr w, const char *name, const char *val)
 	if (xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST val) < 0)
 		return ENOMEM;
 	return 0;
+}
+
+int xml_welem(xmlTextWriterPtr w, const char *name, const char *text)
+{
+	if (!text)
+		return 0;
+	if (xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text) < 0)
+		return ENOMEM;
+	return 0;
+}
+
+int xml_write_buf(struct buf **mbp, xml_write_h *h, void *arg)
+{
+	xmlTextWriterPtr w;
+	xmlBufferPtr xb;
+	struct buf *mb = NULL;
+	int err;
+
+	xb = xmlBufferCreate();
+	if (!xb)
+		return ENOMEM;
+	w = xmlNewTextWriterMemory(xb, 0);
+	if (!w) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = h(w, arg);
+	xmlFreeTextWriter(w); /* flushes into xb */
+	if (err)
+		goto out;
+	err = buf_alloc_copy(&mb, xmlBufferContent(xb),
+	                     (size_t)xmlBufferLength(xb));
+out:
+	xmlBufferFree(xb);
+	if (!err)
+		*mbp = mb;
+	return err;
 }
 
 int xml_wattr_u32(xmlTextWriterPtr w, const char *name, uint32_t v)

@@ -43,5 +43,13 @@ bool xml_text_ok(const char *s);
 struct _xmlTextWriter;
 int xml_wattr(struct _xmlTextWriter *w, const char *name, const char *val);
 int xml_wattr_u32(struct _xmlTextWriter *w, const char *name, uint32_t v);
+/* <name>text</name> when text is not NULL (ENOMEM on failure). */
+int xml_welem(struct _xmlTextWriter *w, const char *name, const char *text);
+
+/* Run h on a writer into memory and copy what it wrote into a new buffer
+ * *mbp (set only on success). h's error is returned; ENOMEM. */
+struct buf;
+typedef int xml_write_h(struct _xmlTextWriter *w, void *arg);
+int xml_write_buf(struct buf **mbp, xml_write_h *h, void *arg);
 
 #endif

@@ -74,10 +74,22 @@ static int watcher_write(xmlTextWriterPtr xw, const struct winfo_watcher *w)
 	return 0;
 }
 
-static int doc_write(xmlTextWriterPtr xw, uint32_t version, bool full,
-                     const char *resource_uri, const char *package,
-                     const struct winfo_watcher *w, size_t n)
+struct doc_ctx {
+	uint32_t version;
+	bool full;
+	const char *resource_uri, *package;
+	const struct winfo_watcher *w;
+	size_t n;
+};
+
+static int doc_write(xmlTextWriterPtr xw, void *arg)
 {
+	const struct doc_ctx *c = arg;
+	uint32_t version = c->version;
+	bool full = c->full;
+	const char *resource_uri = c->resource_uri, *package = c->package;
+	const struct winfo_watcher *w = c->w;
+	size_t n = c->n;
 	size_t i;
 	int err;
 
@@ -111,9 +123,7 @@ int winfo_doc_build(struct buf **mbp, uint32_t version, bool full,
                     const char *resource_uri, const char *package,
                     const struct winfo_watcher *w, size_t n)
 {
-	xmlTextWriterPtr xw = NULL;
-	xmlBufferPtr xb = NULL;
-	struct buf *mb = NULL;
+	struct doc_ctx dc;
 	size_t i;
 	int err;
 
@@ -125,25 +135,13 @@ int winfo_doc_build(struct buf **mbp, uint32_t version, bool full,
 			return err;
 	}
 
-	xb = xmlBufferCreate();
-	if (!xb)
-		return ENOMEM;
-	xw = xmlNewTextWriterMemory(xb, 0);
-	if (!xw) {
-		err = ENOMEM;
-		goto out;
-	}
-	err = doc_write(xw, version, full, resource_uri, package, w, n);
-	xmlFreeTextWriter(xw); /* flushes into xb */
-	if (err)
-		goto out;
-	err = buf_alloc_copy(&mb, xmlBufferContent(xb),
-	                     (size_t)xmlBufferLength(xb));
-out:
-	xmlBufferFree(xb);
-	if (!err)
-		*mbp = mb;
-	return err;
+	dc.version = version;
+	dc.full = full;
+	dc.resource_uri = resource_uri;
+	dc.package = package;
+	dc.w = w;
+	dc.n = n;
+	return xml_write_buf(mbp, doc_write, &dc);
 }
 
 /* --- parsing --- */

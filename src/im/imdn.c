@@ -123,17 +123,9 @@ static bool status_fits(enum imdn_kind k, enum imdn_status s)
 
 /* --- printing --- */
 
-static int welem(xmlTextWriterPtr w, const char *name, const char *text)
+static int doc_write(xmlTextWriterPtr w, void *arg)
 {
-	if (!text)
-		return 0;
-	if (xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text) < 0)
-		return ENOMEM;
-	return 0;
-}
-
-static int doc_write(xmlTextWriterPtr w, const struct imdn *d)
-{
+	const struct imdn *d = arg;
 	int err;
 
 	if (xmlTextWriterSetIndent(w, 1) < 0 ||
@@ -143,16 +135,16 @@ static int doc_write(xmlTextWriterPtr w, const struct imdn *d)
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns",
 	                                BAD_CAST IMDN_XML_NS) < 0)
 		return ENOMEM;
-	err = welem(w, "message-id", d->message_id);
+	err = xml_welem(w, "message-id", d->message_id);
 	if (!err)
-		err = welem(w, "datetime", d->datetime);
+		err = xml_welem(w, "datetime", d->datetime);
 	if (!err)
-		err = welem(w, "recipient-uri", d->recipient_uri);
+		err = xml_welem(w, "recipient-uri", d->recipient_uri);
 	if (!err)
-		err = welem(w, "original-recipient-uri",
-		            d->original_recipient_uri);
+		err = xml_welem(w, "original-recipient-uri",
+		                d->original_recipient_uri);
 	if (!err)
-		err = welem(w, "subject", d->subject);
+		err = xml_welem(w, "subject", d->subject);
 	if (err)
 		return err;
 	if (xmlTextWriterStartElement(w, BAD_CAST kind_names[d->kind]) < 0 ||
@@ -171,36 +163,13 @@ static bool opt_ok(const char *s)
 
 int imdn_print(struct buf **mbp, const struct imdn *d)
 {
-	xmlTextWriterPtr w;
-	xmlBufferPtr xb;
-	struct buf *mb = NULL;
-	int err;
-
 	if (!mbp || !d || !d->message_id || !d->message_id[0] ||
 	    !xml_text_ok(d->message_id) || !d->datetime || !d->datetime[0] ||
 	    !xml_text_ok(d->datetime) || !opt_ok(d->recipient_uri) ||
 	    !opt_ok(d->original_recipient_uri) || !opt_ok(d->subject) ||
 	    !kind_ok(d->kind) || !status_fits(d->kind, d->status))
 		return EINVAL;
-	xb = xmlBufferCreate();
-	if (!xb)
-		return ENOMEM;
-	w = xmlNewTextWriterMemory(xb, 0);
-	if (!w) {
-		err = ENOMEM;
-		goto out;
-	}
-	err = doc_write(w, d);
-	xmlFreeTextWriter(w); /* flushes into xb */
-	if (err)
-		goto out;
-	err = buf_alloc_copy(&mb, xmlBufferContent(xb),
-	                     (size_t)xmlBufferLength(xb));
-out:
-	xmlBufferFree(xb);
-	if (!err)
-		*mbp = mb;
-	return err;
+	return xml_write_buf(mbp, doc_write, (void *)d);
 }
 
 /* --- parsing --- */

@@ -164,9 +164,20 @@ static int reg_write(xmlTextWriterPtr xw, const struct reginfo_reg *r)
 	return 0;
 }
 
-static int doc_write(xmlTextWriterPtr xw, uint32_t version, bool full,
-                     const struct reginfo_reg *regs, size_t n)
+struct doc_ctx {
+	uint32_t version;
+	bool full;
+	const struct reginfo_reg *regs;
+	size_t n;
+};
+
+static int doc_write(xmlTextWriterPtr xw, void *arg)
 {
+	const struct doc_ctx *c = arg;
+	uint32_t version = c->version;
+	bool full = c->full;
+	const struct reginfo_reg *regs = c->regs;
+	size_t n = c->n;
 	size_t i;
 	int err;
 
@@ -192,9 +203,7 @@ static int doc_write(xmlTextWriterPtr xw, uint32_t version, bool full,
 int reginfo_doc_build(struct buf **mbp, uint32_t version, bool full,
                       const struct reginfo_reg *regs, size_t n)
 {
-	xmlTextWriterPtr xw;
-	xmlBufferPtr xb;
-	struct buf *mb = NULL;
+	struct doc_ctx dc;
 	size_t i;
 	int err;
 
@@ -206,25 +215,11 @@ int reginfo_doc_build(struct buf **mbp, uint32_t version, bool full,
 			return err;
 	}
 
-	xb = xmlBufferCreate();
-	if (!xb)
-		return ENOMEM;
-	xw = xmlNewTextWriterMemory(xb, 0);
-	if (!xw) {
-		err = ENOMEM;
-		goto out;
-	}
-	err = doc_write(xw, version, full, regs, n);
-	xmlFreeTextWriter(xw); /* flushes into xb */
-	if (err)
-		goto out;
-	err = buf_alloc_copy(&mb, xmlBufferContent(xb),
-	                     (size_t)xmlBufferLength(xb));
-out:
-	xmlBufferFree(xb);
-	if (!err)
-		*mbp = mb;
-	return err;
+	dc.version = version;
+	dc.full = full;
+	dc.regs = regs;
+	dc.n = n;
+	return xml_write_buf(mbp, doc_write, &dc);
 }
 
 /* --- parsing --- */

@@ -65,15 +65,6 @@ static int list_check(const struct rlmi_list *l)
 	return 0;
 }
 
-static int welem(xmlTextWriterPtr w, const char *name, const char *text)
-{
-	if (!text)
-		return 0;
-	if (xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text) < 0)
-		return ENOMEM;
-	return 0;
-}
-
 static int inst_write(xmlTextWriterPtr w, const struct rlmi_inst *in)
 {
 	int err;
@@ -100,7 +91,7 @@ static int res_write(xmlTextWriterPtr w, const struct rlmi_res *r)
 		return ENOMEM;
 	err = xml_wattr(w, "uri", r->uri);
 	if (!err)
-		err = welem(w, "name", r->name);
+		err = xml_welem(w, "name", r->name);
 	for (uint32_t k = 0; !err && k < r->ninst; k++)
 		err = inst_write(w, &r->inst[k]);
 	if (!err && xmlTextWriterEndElement(w) < 0)
@@ -126,7 +117,7 @@ static int doc_write(xmlTextWriterPtr w, const struct rlmi_list *l)
 	if (!err && l->cid)
 		err = xml_wattr(w, "cid", l->cid);
 	if (!err)
-		err = welem(w, "name", l->name);
+		err = xml_welem(w, "name", l->name);
 	for (uint32_t i = 0; !err && i < l->nres; i++)
 		err = res_write(w, &l->res[i]);
 	if (!err && xmlTextWriterEndDocument(w) < 0)

@@ -17,24 +17,25 @@ enum rlmi_state { RLMI_ACTIVE = 0, RLMI_PENDING, RLMI_TERMINATED };
 
 /* One instance (a back-end subscription) of a resource. */
 struct rlmi_inst {
-	const char *id;     /* unique within the resource */
+	const char *id; /* unique within the resource */
 	enum rlmi_state state;
-	const char *reason; /* terminated: "noresource", "rejected",
-	                       "deactivated", "timeout", "giveup", ... or NULL */
-	const char *cid;    /* Content-ID (without <>) of its body part, or
-	                       NULL (pending, terminated, active without a
-	                       document yet) */
+	const char
+	    *reason;     /* terminated: "noresource", "rejected",
+	                    "deactivated", "timeout", "giveup", ... or NULL */
+	const char *cid; /* Content-ID (without <>) of its body part, or
+	                    NULL (pending, terminated, active without a
+	                    document yet) */
 };
 
 struct rlmi_res {
 	const char *uri;
-	const char *name;  /* <name> (display name) or NULL */
+	const char *name; /* <name> (display name) or NULL */
 	struct rlmi_inst *inst;
 	uint32_t ninst;
 };
 
 struct rlmi_list {
-	const char *uri;      /* the list's URI */
+	const char *uri; /* the list's URI */
 	uint32_t version;
 	bool full;            /* fullState */
 	const char *name;     /* the list's <name> or NULL */
@@ -50,8 +51,8 @@ int rlmi_encode(struct buf *mb, const struct rlmi_list *l);
 
 /* One body part after the RLMI root. */
 struct rlmi_part {
-	const char *cid;        /* without <> */
-	const char *ctype;      /* "application/pidf+xml" */
+	const char *cid;   /* without <> */
+	const char *ctype; /* "application/pidf+xml" */
 	const char *body;
 	size_t len;
 };
@@ -78,8 +79,8 @@ struct rlmi_doc {
 /* EBADMSG with err ("line N: what") for documents that are not
  * RLMI (root <list> in RLMI_NS with uri, version, fullState; resource
  * with uri; instance with id and state), ENOMEM. */
-int rlmi_decode(struct rlmi_doc **dp, const char *xml, size_t len,
-                char *err, size_t errsize);
+int rlmi_decode(struct rlmi_doc **dp, const char *xml, size_t len, char *err,
+                size_t errsize);
 
 /* A multipart/related body split: the root part (by start, else the
  * first) decoded as RLMI, and the other parts by Content-ID. A mem
@@ -95,8 +96,7 @@ struct rlmi_body {
 	struct rlmi_body_part *parts; /* mem array */
 	uint32_t n;
 };
-int rlmi_body_decode(struct rlmi_body **bp, const char *ctype,
-                     const char *body, size_t len, char *err,
-                     size_t errsize);
+int rlmi_body_decode(struct rlmi_body **bp, const char *ctype, const char *body,
+                     size_t len, char *err, size_t errsize);
 
 #endif

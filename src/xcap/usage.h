@@ -73,8 +73,8 @@ struct xcap_vctx {
  * 0 when valid; EINVAL with e set; ENOMEM.
  */
 int xcap_usage_validate(struct xcap_schemas *sc, const struct xcap_usage *u,
-                        const char *doc, size_t len,
-                        const struct xcap_vctx *vc, struct xcap_err *e);
+                        const char *doc, size_t len, const struct xcap_vctx *vc,
+                        struct xcap_err *e);
 
 /* The xcap-caps document (RFC 4825 12.2): every auid above, the
  * extension namespaces impd accepts, and every usage's namespace. */

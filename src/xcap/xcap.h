@@ -17,13 +17,13 @@ struct dom;
 struct xcap;
 
 struct xcap_conf {
-	const char *root;    /* path of the XCAP root on the HTTP server:
-	                        "/xcap" */
-	uint32_t max_doc;    /* 1048576: a document larger than this after
-	                        a PUT: 409 constraint-failure; request bodies
-	                        over http.max_body get 413 from the server */
-	const char *realm;   /* default realm for the global tree (the
-	                        first SIP domain) */
+	const char *root;  /* path of the XCAP root on the HTTP server:
+	                      "/xcap" */
+	uint32_t max_doc;  /* 1048576: a document larger than this after
+	                      a PUT: 409 constraint-failure; request bodies
+	                      over http.max_body get 413 from the server */
+	const char *realm; /* default realm for the global tree (the
+	                      first SIP domain) */
 };
 
 /* Routes cf->root on h (GET, PUT, DELETE; others 405 with Allow).

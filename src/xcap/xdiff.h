@@ -35,7 +35,7 @@ struct xdiff_conf {
  * previous-etag only). Documents are the store's (auid, owner, name) of
  * the XCAP usages (xcap/usage.h).
  */
-int xdiff_alloc(struct xdiff **xp, const struct xdiff_conf *cf,
-                struct evt *e, struct store *st, struct tmrl *tl);
+int xdiff_alloc(struct xdiff **xp, const struct xdiff_conf *cf, struct evt *e,
+                struct store *st, struct tmrl *tl);
 
 #endif

@@ -245,9 +245,16 @@ static int ancestor_uri(char **up, const struct xcap_err *e,
 	return 0;
 }
 
-static int err_write(xmlTextWriterPtr w, const struct xcap_err *e,
-                     const char *root_uri, const char *dir_uri)
+struct err_ctx {
+	const struct xcap_err *e;
+	const char *root_uri, *dir_uri;
+};
+
+static int err_write(xmlTextWriterPtr w, void *arg)
 {
+	const struct err_ctx *c = arg;
+	const struct xcap_err *e = c->e;
+	const char *root_uri = c->root_uri, *dir_uri = c->dir_uri;
 	char *anc = NULL;
 	int err;
 
@@ -294,32 +301,14 @@ static int err_write(xmlTextWriterPtr w, const struct xcap_err *e,
 int xcap_err_body(struct buf **mbp, const struct xcap_err *e,
                   const char *root_uri, const char *dir_uri)
 {
-	xmlTextWriterPtr w = NULL;
-	xmlBufferPtr xb;
-	struct buf *mb = NULL;
-	int err;
+	struct err_ctx ec;
 
 	if (!mbp || !e || e->code <= XE_NONE || e->code >= XE_HTTP)
 		return EINVAL;
-	xb = xmlBufferCreate();
-	if (!xb)
-		return ENOMEM;
-	w = xmlNewTextWriterMemory(xb, 0);
-	if (!w) {
-		err = ENOMEM;
-		goto out;
-	}
-	err = err_write(w, e, root_uri, dir_uri);
-	xmlFreeTextWriter(w); /* flushes into xb */
-	if (err)
-		goto out;
-	err = buf_alloc_copy(&mb, xmlBufferContent(xb),
-	                     (size_t)xmlBufferLength(xb));
-out:
-	xmlBufferFree(xb);
-	if (!err)
-		*mbp = mb;
-	return err;
+	ec.e = e;
+	ec.root_uri = root_uri;
+	ec.dir_uri = dir_uri;
+	return xml_write_buf(mbp, err_write, &ec);
 }
 
 /* --- documents --- */

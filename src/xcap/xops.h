@@ -19,40 +19,40 @@ struct xsel;
 enum xcap_ecode {
 	XE_NONE = 0,
 	/* 409 with an xcap-error body */
-	XE_NOT_WELL_FORMED,        /* <not-well-formed/> */
-	XE_NOT_XML_FRAG,           /* <not-xml-frag/> */
-	XE_NO_PARENT,              /* <no-parent><ancestor>URI</ancestor> */
-	XE_SCHEMA_VALIDATION,      /* <schema-validation-error/> */
-	XE_NOT_XML_ATT_VALUE,      /* <not-xml-att-value/> */
-	XE_CANNOT_INSERT,          /* <cannot-insert/> */
-	XE_CANNOT_DELETE,          /* <cannot-delete/> */
-	XE_UNIQUENESS_FAILURE,     /* <uniqueness-failure><exists field=..>
-	                              <alt-value>..</alt-value></exists> */
-	XE_CONSTRAINT_FAILURE,     /* <constraint-failure phrase=".."/> */
-	XE_NOT_UTF8,               /* <not-utf-8/> */
+	XE_NOT_WELL_FORMED,    /* <not-well-formed/> */
+	XE_NOT_XML_FRAG,       /* <not-xml-frag/> */
+	XE_NO_PARENT,          /* <no-parent><ancestor>URI</ancestor> */
+	XE_SCHEMA_VALIDATION,  /* <schema-validation-error/> */
+	XE_NOT_XML_ATT_VALUE,  /* <not-xml-att-value/> */
+	XE_CANNOT_INSERT,      /* <cannot-insert/> */
+	XE_CANNOT_DELETE,      /* <cannot-delete/> */
+	XE_UNIQUENESS_FAILURE, /* <uniqueness-failure><exists field=..>
+	                          <alt-value>..</alt-value></exists> */
+	XE_CONSTRAINT_FAILURE, /* <constraint-failure phrase=".."/> */
+	XE_NOT_UTF8,           /* <not-utf-8/> */
 	/* plain HTTP statuses (the body is a short text) */
-	XE_HTTP,                   /* status in xcap_err.status */
+	XE_HTTP, /* status in xcap_err.status */
 };
 
 /* An outcome with what the error body needs. A plain struct; free the
  * strings with xcap_err_reset. */
 struct xcap_err {
 	enum xcap_ecode code;
-	unsigned status;  /* HTTP status: 409 for XE_* above XE_NONE and
-	                     below XE_HTTP, else 400/404/405/413/415/500 */
-	char *phrase;     /* human readable detail (every error has one,
-	                     e.g. "entry has no uri attribute", "line 3:
-	                     mismatched tag"); goes into the phrase attribute
-	                     or the plain text body */
-	char *ancestor;   /* no-parent: the node selector (xsel_print form)
-	                     of the closest existing ancestor, "" for the
-	                     document itself, NULL when the document does
-	                     not exist (the caller then names the user's
-	                     directory) */
-	char *field;      /* uniqueness-failure: node selector of the
-	                     clashing value ("rls-services/service/@uri") */
-	char **alt;       /* uniqueness-failure: suggested values (mem array
-	                     of strings, may be empty) */
+	unsigned status; /* HTTP status: 409 for XE_* above XE_NONE and
+	                    below XE_HTTP, else 400/404/405/413/415/500 */
+	char *phrase;    /* human readable detail (every error has one,
+	                    e.g. "entry has no uri attribute", "line 3:
+	                    mismatched tag"); goes into the phrase attribute
+	                    or the plain text body */
+	char *ancestor;  /* no-parent: the node selector (xsel_print form)
+	                    of the closest existing ancestor, "" for the
+	                    document itself, NULL when the document does
+	                    not exist (the caller then names the user's
+	                    directory) */
+	char *field;     /* uniqueness-failure: node selector of the
+	                    clashing value ("rls-services/service/@uri") */
+	char **alt;      /* uniqueness-failure: suggested values (mem array
+	                    of strings, may be empty) */
 	uint32_t nalt;
 };
 /* Set e (drops what it held); printf-style phrase. Returns the errno a
@@ -121,9 +121,9 @@ int xcap_get(struct xcap_got *g, const char *doc, size_t len,
  * serialisation for element/attribute operations, UTF-8, with an XML
  * declaration).
  */
-int xcap_put(struct buf **newdocp, bool *created, const char *doc,
-             size_t len, const struct xsel *sel, const char *body,
-             size_t blen, const char *default_ns, struct xcap_err *e);
+int xcap_put(struct buf **newdocp, bool *created, const char *doc, size_t len,
+             const struct xsel *sel, const char *body, size_t blen,
+             const char *default_ns, struct xcap_err *e);
 
 /*
  * DELETE: sel NULL: the caller deletes the document (returns 0 with

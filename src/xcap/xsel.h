@@ -59,8 +59,8 @@ struct xsel {
  * does not bind is an error. EINVAL (err: what and where, e.g. "step 2:
  * position 0") for anything that does not parse (HTTP 400), ENOMEM.
  */
-int xsel_parse(struct xsel **sp, const char *sel, const char *query,
-               char *err, size_t errsize);
+int xsel_parse(struct xsel **sp, const char *sel, const char *query, char *err,
+               size_t errsize);
 
 /*
  * Find the one element the selector's steps select in doc (every step
@@ -90,7 +90,7 @@ int xsel_print(const struct xsel *s, uint32_t k, char *buf, size_t size);
  */
 enum xcap_tree { XCAP_USERS = 0, XCAP_GLOBAL };
 struct xcap_uri {
-	char *auid;       /* "resource-lists" */
+	char *auid; /* "resource-lists" */
 	enum xcap_tree tree;
 	char *xui;        /* "sip:alice@example.com" as written, or NULL
 	                     (global) */
