@@ -59,9 +59,14 @@ static void op_call(struct store_op *op)
 			           op->err ? 0 : 1, op->arg);
 		break;
 	case STORE_OP_DOC_CHANGES:
+	case STORE_OP_DOC_GET:
 		if (op->h.docs)
 			op->h.docs(op->err, op->err ? NULL : op->res.v,
 			           op->err ? 0 : op->res.n, op->arg);
+		break;
+	case STORE_OP_DOC_DELETE:
+		if (op->h.docs)
+			op->h.docs(op->err, NULL, 0, op->arg);
 		break;
 	case STORE_OP_PUB_PUT:
 	case STORE_OP_PUB_DELETE:
@@ -399,6 +404,16 @@ static void op_exec_inline(struct store *st, struct store_op *op)
 		op->err = st->be->doc_changes(st, op->since, op->max,
 		                              store_docbuf_add, &op->res);
 		op->err = store_docbuf_finish(&op->res, op->err);
+		break;
+	case STORE_OP_DOC_GET:
+		op->err =
+		    st->be->doc_get(st, op->doc.auid, op->doc.owner,
+		                    op->doc.name, store_docbuf_add, &op->res);
+		op->err = store_docbuf_finish(&op->res, op->err);
+		break;
+	case STORE_OP_DOC_DELETE:
+		op->err = st->be->doc_delete(st, op->doc.auid, op->doc.owner,
+		                             op->doc.name, op->doc.mtime_ms);
 		break;
 	case STORE_OP_PUB_PUT:
 		op->err = st->be->pub_put(st, &op->pub, op->old_etag);
@@ -909,6 +924,49 @@ int store_doc_put_async(struct store *st, const char *auid, const char *owner,
 	if (err)
 		mem_deref(op);
 	return err;
+}
+
+/* A get or delete of one document by its key. */
+static int doc_key_op(struct store *st, enum store_op_type type,
+                      const char *auid, const char *owner, const char *name,
+                      store_docs_h *h, void *arg)
+{
+	struct store_op *op;
+	struct store_doc d;
+	int err;
+
+	if (!st || !doc_key_ok(auid, name) || !h)
+		return EINVAL;
+	memset(&d, 0, sizeof(d));
+	d.auid = auid;
+	d.owner = owner ? owner : "";
+	d.name = name;
+	d.etag = "";
+	d.mtime_ms = now_ms();
+	op = mem_zalloc(sizeof(*op) + store_doc_strsize(&d), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = type;
+	op->h.docs = h;
+	op->arg = mem_ref(arg);
+	store_doc_pack(&op->doc, &d, (char *)(op + 1));
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
+int store_doc_get_async(struct store *st, const char *auid, const char *owner,
+                        const char *name, store_docs_h *h, void *arg)
+{
+	return doc_key_op(st, STORE_OP_DOC_GET, auid, owner, name, h, arg);
+}
+
+int store_doc_delete_async(struct store *st, const char *auid,
+                           const char *owner, const char *name, store_docs_h *h,
+                           void *arg)
+{
+	return doc_key_op(st, STORE_OP_DOC_DELETE, auid, owner, name, h, arg);
 }
 
 static int pub_check(const struct store_pub *p)

@@ -139,6 +139,16 @@ int store_doc_put_async(struct store *st, const char *auid, const char *owner,
                         const char *name, const char *content, size_t len,
                         store_docs_h *h, void *arg);
 
+/* Asynchronous get: h gets the live document as the only one, or err
+ * ENOENT (n 0). */
+int store_doc_get_async(struct store *st, const char *auid, const char *owner,
+                        const char *name, store_docs_h *h, void *arg);
+/* Asynchronous delete (ENOENT when there is no live document; h gets no
+ * documents). */
+int store_doc_delete_async(struct store *st, const char *auid,
+                           const char *owner, const char *name, store_docs_h *h,
+                           void *arg);
+
 /* --- event publications (RFC 3903) --- */
 struct store_pub {
 	const char *etag;      /* entity tag impd gave out (unique key) */

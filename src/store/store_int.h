@@ -46,6 +46,8 @@ enum store_op_type {
 	STORE_OP_USER_GET,
 	STORE_OP_DOC_PUT,
 	STORE_OP_DOC_CHANGES,
+	STORE_OP_DOC_GET,    /* doc: the key; res: the document */
+	STORE_OP_DOC_DELETE, /* doc: the key and mtime_ms; doc.seq: result */
 	STORE_OP_PUB_PUT,
 	STORE_OP_PUB_DELETE,
 	STORE_OP_SUB_PUT,

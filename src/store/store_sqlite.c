@@ -1537,19 +1537,26 @@ static int s_doc_delete(struct store *st, const char *auid, const char *owner,
 	return err;
 }
 
+static int c_doc_get(struct sq_conn *c, const char *auid, const char *owner,
+                     const char *name, store_doc_h *h, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int err = stmt_get(c, ST_DOC_GET, &s);
+
+	if (err)
+		return err;
+	bind_str(s, 1, auid);
+	bind_str(s, 2, owner);
+	bind_str(s, 3, name);
+	return doc_rows(c, s, true, h, arg);
+}
+
 static int s_doc_get(struct store *st, const char *auid, const char *owner,
                      const char *name, store_doc_h *h, void *arg)
 {
 	struct sqstore *sq = lock_sync(st);
-	sqlite3_stmt *s = NULL;
-	int err = stmt_get(&sq->sync, ST_DOC_GET, &s);
+	int err = c_doc_get(&sq->sync, auid, owner, name, h, arg);
 
-	if (!err) {
-		bind_str(s, 1, auid);
-		bind_str(s, 2, owner);
-		bind_str(s, 3, name);
-		err = doc_rows(&sq->sync, s, true, h, arg);
-	}
 	unlock_sync(sq);
 	return err;
 }
@@ -1829,6 +1836,9 @@ static int op_write(struct sq_conn *c, struct store_op *op)
 		return c_reg_replace(c, op->aor, op->b, op->n);
 	case STORE_OP_DOC_PUT:
 		return c_doc_put(c, &op->doc, &op->doc.seq);
+	case STORE_OP_DOC_DELETE:
+		return c_doc_delete(c, op->doc.auid, op->doc.owner,
+		                    op->doc.name, op->doc.mtime_ms);
 	case STORE_OP_PUB_PUT:
 		return c_pub_put(c, &op->pub, op->old_etag);
 	case STORE_OP_PUB_DELETE:
@@ -1869,6 +1879,10 @@ static int op_exec(struct sq_conn *c, struct store_op *op)
 		 * after the hand-over through the completion queue */
 		err = c_doc_changes(c, op->since, op->max, store_docbuf_add,
 		                    &op->res);
+		return store_docbuf_finish(&op->res, err);
+	case STORE_OP_DOC_GET:
+		err = c_doc_get(c, op->doc.auid, op->doc.owner, op->doc.name,
+		                store_docbuf_add, &op->res);
 		return store_docbuf_finish(&op->res, err);
 	case STORE_OP_MSG_LIST:
 		err = c_msg_list(c, op->msg.owner, op->since, op->max,

@@ -64,13 +64,23 @@ struct xcap {
 	struct docwatch *dw; /* rls-services documents */
 	struct list svcs;    /* struct svc_owner */
 	struct list wq;      /* writes waiting their turn (struct xreq) */
-	struct xreq *busy;   /* the write being stored, or NULL */
+	struct xreq *busy;   /* the write in progress, or NULL */
+	struct list reads;   /* GETs waiting for the store (struct xreq) */
+	bool wq_running;     /* inside wq_run */
 	struct buf *caps;    /* the xcap-caps document */
 	char caps_etag[33];
 	struct xcap_stats stats;
 };
 
 enum meth { M_GET, M_PUT, M_DELETE };
+
+/* The stored (or generated) document a request works on. */
+struct cur {
+	struct buf *content;
+	char *etag;
+	bool found;
+	int err;
+};
 
 /* One request. Writes go through x->wq one at a time: the store has no
  * compare-and-swap, so read, check, modify and store must not overlap. */
@@ -88,23 +98,13 @@ struct xreq {
 	const char *body; /* borrowed: valid until the reply */
 	size_t blen;
 	char *root_uri, *dir_uri; /* for error bodies */
+	/* the document it works on, read from the store */
+	struct cur cur;
+	void (*next)(struct xreq *xr); /* runs once cur is there */
 	/* a write being stored */
 	struct buf *newdoc;
 	struct svc_owner *svc; /* the new service URIs (rls-services) */
 	bool created;
-	bool starting; /* inside store_doc_put_async */
-	bool stored;   /* its completion ran */
-	int serr;
-	uint64_t seq;
-	char etag[72];
-};
-
-/* The stored (or generated) document a request works on. */
-struct cur {
-	struct buf *content;
-	char *etag;
-	bool found;
-	int err;
 };
 
 static const char *const meth_names[] = {"GET", "PUT", "DELETE"};
@@ -593,6 +593,8 @@ static void xreq_destroy(void *data)
 	mem_deref(xr->dir_uri);
 	mem_deref(xr->newdoc);
 	mem_deref(xr->svc);
+	mem_deref(xr->cur.content);
+	mem_deref(xr->cur.etag);
 }
 
 static int strdup_opt(char **dst, const char *src)
@@ -744,75 +746,104 @@ static bool prepare(struct xreq *xr, const struct xcap_rq *rq)
 	return true;
 }
 
-/* The document the request names, from the store or generated. */
-static int cur_read(struct xreq *xr, struct cur *c)
+/* The stored document came (or not): xr->cur, then xr->next. */
+static void cur_got(int err, const struct store_doc *docs, uint32_t n,
+                    void *arg)
 {
-	struct xcap *x = xr->x;
-	int err;
+	struct xreq *xr = arg;
+	struct cur *c = &xr->cur;
 
-	memset(c, 0, sizeof(*c));
-	if (xr->u.tree == XCAP_GLOBAL && !strcmp(xr->u.auid, CAPS_AUID)) {
-		if (strcmp(xr->u.doc, "index"))
-			return 0;
-		c->content = mem_ref(x->caps);
-		c->found = true;
-		return mem_strdup(&c->etag, x->caps_etag);
-	}
-	if (xr->u.tree == XCAP_GLOBAL && !strcmp(xr->u.auid, RLS_AUID)) {
-		if (strcmp(xr->u.doc, RLS_DOC_NAME))
-			return 0;
-		return rls_union(c, x->st);
-	}
-	/* TODO(store): store_doc_get is synchronous; an asynchronous get
-	 * keeps the loop off the disk with SQLite. */
-	err =
-	    store_doc_get(x->st, xr->u.auid, xr->u.owner, xr->u.doc, cur_h, c);
-	if (err == ENOENT)
-		return 0;
-	if (!err)
-		err = c->err;
-	if (err)
+	if (!err && n)
+		cur_h(&docs[0], c);
+	else if (err == ENOENT)
+		err = 0;
+	if (!c->err)
+		c->err = err;
+	if (c->err)
 		cur_reset(c);
-	return err;
+	xr->next(xr);
 }
 
-static void do_get(struct xreq *xr)
+/* Read the document the request names (from the store, asynchronously,
+ * or generated) into xr->cur, then call next(xr): later, or at once. */
+static void cur_fetch(struct xreq *xr, void (*next)(struct xreq *xr))
 {
+	struct xcap *x = xr->x;
+	struct cur *c = &xr->cur;
+	int err;
+
+	cur_reset(c);
+	c->err = 0;
+	xr->next = next;
+	if (xr->u.tree == XCAP_GLOBAL && !strcmp(xr->u.auid, CAPS_AUID)) {
+		if (!strcmp(xr->u.doc, "index")) {
+			c->content = mem_ref(x->caps);
+			c->found = true;
+			c->err = mem_strdup(&c->etag, x->caps_etag);
+		}
+		next(xr);
+		return;
+	}
+	if (xr->u.tree == XCAP_GLOBAL && !strcmp(xr->u.auid, RLS_AUID)) {
+		/* admins only, rare: read synchronously */
+		if (!strcmp(xr->u.doc, RLS_DOC_NAME))
+			c->err = rls_union(c, x->st);
+		next(xr);
+		return;
+	}
+	err = store_doc_get_async(x->st, xr->u.auid, xr->u.owner, xr->u.doc,
+	                          cur_got, xr);
+	if (err) {
+		c->err = err;
+		next(xr);
+	}
+}
+
+/* A store failure or ENOMEM while reading: answered here (true). */
+static bool cur_failed(struct xreq *xr)
+{
+	int err = xr->cur.err;
+
+	if (!err)
+		return false;
+	if (err == ENOMEM)
+		reply_enomem(xr);
+	else
+		reply_text(xr, 500, NULL, "document store failure: %s",
+		           err_str(err));
+	return true;
+}
+
+static void get_cont(struct xreq *xr)
+{
+	struct cur *c = &xr->cur;
 	struct xcap_got g;
 	struct xcap_err e;
-	struct cur c;
 	char hdrs[128];
 	int err;
 
+	list_unlink(&xr->le); /* off x->reads */
 	memset(&g, 0, sizeof(g));
 	memset(&e, 0, sizeof(e));
-	err = cur_read(xr, &c);
-	if (err == ENOMEM) {
-		reply_enomem(xr);
+	if (cur_failed(xr))
 		goto out;
-	}
-	if (err) {
-		reply_text(xr, 500, NULL, "document store failure: %s",
-		           err_str(err));
-		goto out;
-	}
 	if (xr->if_match &&
-	    (!c.found || !etag_match(xr->if_match, c.etag, false))) {
+	    (!c->found || !etag_match(xr->if_match, c->etag, false))) {
 		reply_text(xr, 412, NULL, "If-Match: %s",
-		           c.found ? "the document has another entity tag"
-		                   : "no such document");
+		           c->found ? "the document has another entity tag"
+		                    : "no such document");
 		goto out;
 	}
-	if (!c.found) {
+	if (!c->found) {
 		reply_text(xr, 404, NULL, "no such document");
 		goto out;
 	}
-	if (xr->if_none && etag_match(xr->if_none, c.etag, true)) {
-		snprintf(hdrs, sizeof(hdrs), "ETag: \"%s\"\r\n", c.etag);
+	if (xr->if_none && etag_match(xr->if_none, c->etag, true)) {
+		snprintf(hdrs, sizeof(hdrs), "ETag: \"%s\"\r\n", c->etag);
 		reply(xr, 304, NULL, NULL, 0, hdrs);
 		goto out;
 	}
-	err = xcap_get(&g, (const char *)c.content->b, c.content->end,
+	err = xcap_get(&g, (const char *)c->content->b, c->content->end,
 	               xr->u.sel, xr->us->ns, &e);
 	if (err == ENOMEM) {
 		reply_enomem(xr);
@@ -824,11 +855,11 @@ static void do_get(struct xreq *xr)
 	}
 	reply_etag(xr, 200, xr->u.sel ? g.ctype : xr->us->mime,
 	           g.body ? (const char *)g.body->b : "",
-	           g.body ? g.body->end : 0, c.etag);
+	           g.body ? g.body->end : 0, c->etag);
 out:
 	mem_deref(g.body);
 	xcap_err_reset(&e);
-	cur_reset(&c);
+	cur_reset(c);
 }
 
 /* A write went through: tell the watchers, log, answer. */
@@ -841,24 +872,22 @@ static void written(struct xreq *xr, unsigned status, const char *etag)
 	reply_etag(xr, status, NULL, NULL, 0, etag);
 }
 
-static void put_finish(struct xreq *xr)
+static void wq_run(struct xcap *x);
+
+/* The write has its answer: the next one may start. xr may be gone
+ * when this returns. */
+static void write_end(struct xreq *xr)
 {
 	struct xcap *x = xr->x;
 
-	if (xr->serr) {
-		reply_text(xr, 500, NULL, "document store failure: %s",
-		           err_str(xr->serr));
+	cur_reset(&xr->cur);
+	if (!x || x->busy != xr)
 		return;
-	}
-	if (x && xr->svc) {
-		xr->svc->seq = xr->seq;
-		svc_replace(x, xr->svc);
-		xr->svc = NULL;
-	}
-	written(xr, xr->created ? 201 : 200, xr->etag);
+	x->busy = NULL;
+	mem_deref(xr); /* the queue's reference */
+	if (!x->wq_running)
+		wq_run(x);
 }
-
-static void wq_run(struct xcap *x);
 
 static void put_done(int err, const struct store_doc *docs, uint32_t n,
                      void *arg)
@@ -868,20 +897,39 @@ static void put_done(int err, const struct store_doc *docs, uint32_t n,
 
 	if (!err && !n)
 		err = EIO;
-	if (!err) {
-		snprintf(xr->etag, sizeof(xr->etag), "%s", docs[0].etag);
-		xr->seq = docs[0].seq;
+	if (err) {
+		reply_text(xr, 500, NULL, "document store failure: %s",
+		           err_str(err));
+	} else {
+		if (x && xr->svc) {
+			xr->svc->seq = docs[0].seq;
+			svc_replace(x, xr->svc);
+			xr->svc = NULL;
+		}
+		written(xr, xr->created ? 201 : 200, docs[0].etag);
 	}
-	xr->serr = err;
-	xr->stored = true;
-	if (xr->starting) /* completed inline: write_start finishes */
-		return;
-	put_finish(xr);
-	if (x && x->busy == xr) {
-		x->busy = NULL;
-		mem_deref(xr); /* the store still holds one */
-		wq_run(x);
+	write_end(xr);
+}
+
+static void del_done(int err, const struct store_doc *docs, uint32_t n,
+                     void *arg)
+{
+	struct xreq *xr = arg;
+
+	(void)docs;
+	(void)n;
+	if (err == ENOENT) {
+		reply_text(xr, 404, NULL, "no such document");
+	} else if (err) {
+		reply_text(xr, 500, NULL, "document store failure: %s",
+		           err_str(err));
+	} else {
+		if (xr->x && !strcmp(xr->u.auid, RLS_AUID) &&
+		    !strcmp(xr->u.doc, RLS_DOC_NAME))
+			svc_clear(xr->x, xr->u.owner);
+		written(xr, 200, NULL);
 	}
+	write_end(xr);
 }
 
 static bool write_cond_ok(const struct xreq *xr, const struct cur *c)
@@ -912,41 +960,38 @@ static int validate(struct xreq *xr, const struct buf *nd, struct xcap_err *e)
 	                           &vc, e);
 }
 
-/* Run one write; true when it waits for the store. */
-static bool write_start(struct xreq *xr)
+/* The current document is read: check, change, validate, store. Every
+ * path ends in write_end (now, or from the store's completion). */
+static void write_cont(struct xreq *xr)
 {
 	struct xcap *x = xr->x;
+	struct cur *c = &xr->cur;
 	const char *doc;
 	struct buf *nd = NULL;
 	struct xcap_err e;
-	struct cur c;
-	bool created = false, rls, bad, waits = false;
+	bool created = false, rls, bad;
 	size_t len;
 	int err;
 
 	memset(&e, 0, sizeof(e));
-	err = cur_read(xr, &c);
-	if (err == ENOMEM) {
-		reply_enomem(xr);
-		goto out;
+	if (!x) {
+		reply_text(xr, 503, NULL, "XCAP server shutting down");
+		goto done;
 	}
-	if (err) {
-		reply_text(xr, 500, NULL, "document store failure: %s",
-		           err_str(err));
-		goto out;
-	}
-	if (!write_cond_ok(xr, &c)) {
+	if (cur_failed(xr))
+		goto done;
+	if (!write_cond_ok(xr, c)) {
 		reply_text(
 		    xr, 412, NULL, "%s",
-		    xr->if_match && !c.found ? "If-Match: no such document"
-		    : xr->if_match && !etag_match(xr->if_match, c.etag, false)
+		    xr->if_match && !c->found ? "If-Match: no such document"
+		    : xr->if_match && !etag_match(xr->if_match, c->etag, false)
 		        ? "If-Match: the document has another entity "
 		          "tag"
 		        : "If-None-Match: the document exists");
-		goto out;
+		goto done;
 	}
-	doc = c.found ? (const char *)c.content->b : NULL;
-	len = c.found ? c.content->end : 0;
+	doc = c->found ? (const char *)c->content->b : NULL;
+	len = c->found ? c->content->end : 0;
 	if (xr->meth == M_PUT)
 		err = xcap_put(&nd, &created, doc, len, xr->u.sel, xr->body,
 		               xr->blen, xr->us->ns, &e);
@@ -954,28 +999,21 @@ static bool write_start(struct xreq *xr)
 		err = xcap_delete(&nd, doc, len, xr->u.sel, xr->us->ns, &e);
 	if (err == ENOMEM) {
 		reply_enomem(xr);
-		goto out;
+		goto done;
 	}
 	if (err) {
 		reply_xerr(xr, &e);
-		goto out;
+		goto done;
 	}
-	rls = !strcmp(xr->u.auid, RLS_AUID) && !strcmp(xr->u.doc, RLS_DOC_NAME);
 	if (!nd) { /* DELETE of the document */
-		/* TODO(store): synchronous; no asynchronous delete yet */
-		err =
-		    store_doc_delete(x->st, xr->u.auid, xr->u.owner, xr->u.doc);
-		if (err == ENOENT)
-			reply_text(xr, 404, NULL, "no such document");
-		else if (err)
+		err = store_doc_delete_async(x->st, xr->u.auid, xr->u.owner,
+		                             xr->u.doc, del_done, xr);
+		if (err) {
 			reply_text(xr, 500, NULL, "document store failure: %s",
 			           err_str(err));
-		else {
-			if (rls)
-				svc_clear(x, xr->u.owner);
-			written(xr, 200, NULL);
+			goto done;
 		}
-		goto out;
+		goto out; /* del_done ends the write */
 	}
 	if (nd->end > x->max_doc) {
 		xcap_err_set(
@@ -986,63 +1024,64 @@ static bool write_start(struct xreq *xr)
 			reply_xerr(xr, &e);
 		else
 			reply_enomem(xr);
-		goto out;
+		goto done;
 	}
 	err = validate(xr, nd, &e);
 	if (err == ENOMEM) {
 		reply_enomem(xr);
-		goto out;
+		goto done;
 	}
 	if (err) {
 		reply_xerr(xr, &e);
-		goto out;
+		goto done;
 	}
+	rls = !strcmp(xr->u.auid, RLS_AUID) && !strcmp(xr->u.doc, RLS_DOC_NAME);
 	if (rls) {
 		err = svc_alloc(&xr->svc, xr->u.owner, 0, (const char *)nd->b,
 		                nd->end, &bad);
 		if (err) {
 			reply_enomem(xr);
-			goto out;
+			goto done;
 		}
 	}
 	xr->created = created;
 	xr->newdoc = nd;
 	nd = NULL;
-	xr->starting = true;
+	cur_reset(c);
 	err = store_doc_put_async(x->st, xr->u.auid, xr->u.owner, xr->u.doc,
 	                          (const char *)xr->newdoc->b, xr->newdoc->end,
 	                          put_done, xr);
-	xr->starting = false;
 	if (err) {
 		reply_text(xr, 500, NULL, "document store failure: %s",
 		           err_str(err));
-		goto out;
+		goto done;
 	}
-	if (xr->stored)
-		put_finish(xr);
-	else
-		waits = true;
+	goto out; /* put_done ends the write */
+done:
+	mem_deref(nd);
+	xcap_err_reset(&e);
+	write_end(xr);
+	return;
 out:
 	mem_deref(nd);
 	xcap_err_reset(&e);
-	cur_reset(&c);
-	return waits;
 }
 
-/* Start queued writes, one at a time. */
+/* Start queued writes, one at a time (a write that completes at once
+ * lets the next one start in this loop). */
 static void wq_run(struct xcap *x)
 {
 	struct le *le;
 
+	x->wq_running = true;
 	while (!x->busy && (le = list_head(&x->wq))) {
 		struct xreq *xr = le->data;
 
 		list_unlink(&xr->le);
-		if (write_start(xr))
-			x->busy = xr; /* the queue's reference */
-		else
-			mem_deref(xr);
+		x->busy = xr; /* the queue's reference */
+		cur_fetch(xr, write_cont);
 	}
+	x->wq_running = false;
 }
 
 void xcap_handle(struct xcap *x, const struct xcap_rq *rq, xcap_reply_h *rh,
@@ -1101,7 +1140,8 @@ void xcap_handle(struct xcap *x, const struct xcap_rq *rq, xcap_reply_h *rh,
 	if (!prepare(xr, rq))
 		goto out;
 	if (m == M_GET) {
-		do_get(xr);
+		list_append(&x->reads, &xr->le, xr); /* borrowed */
+		cur_fetch(xr, get_cont);
 		goto out;
 	}
 	list_append(&x->wq, &xr->le, mem_ref(xr));
@@ -1160,6 +1200,12 @@ static void xcap_destroy(void *data)
 		xr->x = NULL;
 		mem_deref(xr); /* answers 503 */
 	}
+	while (x->reads.head) { /* the store's completion answers them */
+		struct xreq *xr = x->reads.head->data;
+
+		list_unlink(&xr->le);
+		xr->x = NULL;
+	}
 	list_flush(&x->svcs);
 	mem_deref(x->sc);
 	mem_deref(x->caps);
@@ -1192,6 +1238,7 @@ int xcap_core_alloc(struct xcap **xp, const struct xcap_conf *cf,
 		return ENOMEM;
 	list_init(&x->svcs);
 	list_init(&x->wq);
+	list_init(&x->reads);
 	x->st = st;
 	x->dom = dom;
 	x->max_doc = cf->max_doc ? cf->max_doc : MAX_DOC_DEFAULT;

@@ -375,6 +375,45 @@ static int suite_doc_put_inline(const char *uri)
 	            c->buf);
 	TEST_STR_EQ(g->d[0].etag, c->d[1].etag);
 	TEST_EQ(1, mem_nrefs(c));
+
+	/* the async get and delete */
+	dcol_reset(g);
+	err = store_doc_get_async(st, "pres-rules", "b@x", "index", docs_h, g);
+	TEST_ERR(err);
+	TEST_EQ(1, g->calls);
+	err = g->err;
+	TEST_ERR(err);
+	TEST_STR_EQ("pres-rules/b@x/index=<3/>", g->buf);
+	TEST_STR_EQ(c->d[1].etag, g->d[0].etag);
+	dcol_reset(g);
+	err =
+	    store_doc_delete_async(st, "pres-rules", "b@x", "index", docs_h, g);
+	TEST_ERR(err);
+	TEST_EQ(1, g->calls);
+	err = g->err;
+	TEST_ERR(err);
+	TEST_EQ(0, g->n);
+	dcol_reset(g);
+	err =
+	    store_doc_delete_async(st, "pres-rules", "b@x", "index", docs_h, g);
+	TEST_ERR(err);
+	TEST_ERR_EQ(ENOENT, g->err);
+	dcol_reset(g);
+	err = store_doc_get_async(st, "pres-rules", "b@x", "index", docs_h, g);
+	TEST_ERR(err);
+	TEST_ERR_EQ(ENOENT, g->err);
+	TEST_EQ(0, g->n);
+	TEST_ERR_EQ(EINVAL, store_doc_get_async(st, "pres-rules", "b@x", NULL,
+	                                        docs_h, g));
+	TEST_ERR_EQ(EINVAL, store_doc_delete_async(st, "pres-rules", "b@x",
+	                                           "index", NULL, g));
+	/* the delete left a tombstone with the next sequence */
+	err = changes(st, 3, 10, c);
+	TEST_ERR(err);
+	TEST_EQ(1, c->n);
+	TEST_ASSERT(c->d[0].tomb);
+	TEST_EQ(4, c->d[0].seq);
+	TEST_EQ(1, mem_nrefs(g));
 out:
 	mem_deref(st);
 	mem_deref(g);
