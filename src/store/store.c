@@ -898,11 +898,30 @@ int store_doc_changes_async(struct store *st, uint64_t since, uint32_t max,
 	return err;
 }
 
+/* An operation on one document (a packed copy of d goes with it). */
+static int doc_op_start(struct store *st, enum store_op_type type,
+                        const struct store_doc *d, store_docs_h *h, void *arg)
+{
+	struct store_op *op;
+	int err;
+
+	op = mem_zalloc(sizeof(*op) + store_doc_strsize(d), op_destroy);
+	if (!op)
+		return ENOMEM;
+	op->type = type;
+	op->h.docs = h;
+	op->arg = mem_ref(arg);
+	store_doc_pack(&op->doc, d, (char *)(op + 1));
+	err = op_start(st, op);
+	if (err)
+		mem_deref(op);
+	return err;
+}
+
 int store_doc_put_async(struct store *st, const char *auid, const char *owner,
                         const char *name, const char *content, size_t len,
                         store_docs_h *h, void *arg)
 {
-	struct store_op *op;
 	struct store_doc d;
 	char etag[33];
 	int err;
@@ -912,18 +931,7 @@ int store_doc_put_async(struct store *st, const char *auid, const char *owner,
 	err = doc_req(&d, etag, auid, owner, name, content, len);
 	if (err)
 		return err;
-	op = mem_zalloc(sizeof(*op) + store_doc_strsize(&d), op_destroy);
-	if (!op)
-		return ENOMEM;
-	op->type = STORE_OP_DOC_PUT;
-	op->h.docs = h;
-	op->arg = mem_ref(arg);
-	store_doc_pack(&op->doc, &d, (char *)(op + 1));
-
-	err = op_start(st, op);
-	if (err)
-		mem_deref(op);
-	return err;
+	return doc_op_start(st, STORE_OP_DOC_PUT, &d, h, arg);
 }
 
 /* A get or delete of one document by its key. */
@@ -931,9 +939,7 @@ static int doc_key_op(struct store *st, enum store_op_type type,
                       const char *auid, const char *owner, const char *name,
                       store_docs_h *h, void *arg)
 {
-	struct store_op *op;
 	struct store_doc d;
-	int err;
 
 	if (!st || !doc_key_ok(auid, name) || !h)
 		return EINVAL;
@@ -943,17 +949,7 @@ static int doc_key_op(struct store *st, enum store_op_type type,
 	d.name = name;
 	d.etag = "";
 	d.mtime_ms = now_ms();
-	op = mem_zalloc(sizeof(*op) + store_doc_strsize(&d), op_destroy);
-	if (!op)
-		return ENOMEM;
-	op->type = type;
-	op->h.docs = h;
-	op->arg = mem_ref(arg);
-	store_doc_pack(&op->doc, &d, (char *)(op + 1));
-	err = op_start(st, op);
-	if (err)
-		mem_deref(op);
-	return err;
+	return doc_op_start(st, type, &d, h, arg);
 }
 
 int store_doc_get_async(struct store *st, const char *auid, const char *owner,
