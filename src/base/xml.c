@@ -181,11 +181,11 @@ int xml_welem(xmlTextWriterPtr w, const char *name, const char *text)
 	return 0;
 }
 
-int xml_write_buf(struct buf **mbp, xml_write_h *h, void *arg)
+/* What h writes, in a new libxml2 memory buffer. */
+static int write_mem(xmlBufferPtr *xbp, xml_write_h *h, void *arg)
 {
 	xmlTextWriterPtr w;
 	xmlBufferPtr xb;
-	struct buf *mb = NULL;
 	int err;
 
 	xb = xmlBufferCreate();
@@ -193,20 +193,67 @@ int xml_write_buf(struct buf **mbp, xml_write_h *h, void *arg)
 		return ENOMEM;
 	w = xmlNewTextWriterMemory(xb, 0);
 	if (!w) {
-		err = ENOMEM;
-		goto out;
+		xmlBufferFree(xb);
+		return ENOMEM;
 	}
 	err = h(w, arg);
 	xmlFreeTextWriter(w); /* flushes into xb */
+	if (err) {
+		xmlBufferFree(xb);
+		return err;
+	}
+	*xbp = xb;
+	return 0;
+}
+
+int xml_write_buf(struct buf **mbp, xml_write_h *h, void *arg)
+{
+	xmlBufferPtr xb;
+	struct buf *mb = NULL;
+	int err = write_mem(&xb, h, arg);
+
 	if (err)
-		goto out;
+		return err;
 	err = buf_alloc_copy(&mb, xmlBufferContent(xb),
 	                     (size_t)xmlBufferLength(xb));
-out:
 	xmlBufferFree(xb);
 	if (!err)
 		*mbp = mb;
 	return err;
+}
+
+int xml_write_append(struct buf *mb, xml_write_h *h, void *arg)
+{
+	xmlBufferPtr xb;
+	int err = write_mem(&xb, h, arg);
+
+	if (err)
+		return err;
+	err = buf_write(mb, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+	xmlBufferFree(xb);
+	return err;
+}
+
+void xml_strip_blanks(xmlNode *n)
+{
+	bool elems = false;
+	xmlNode *k, *next;
+
+	for (k = n->children; k; k = k->next) {
+		if (k->type == XML_ELEMENT_NODE) {
+			elems = true;
+			xml_strip_blanks(k);
+		}
+	}
+	if (!elems)
+		return;
+	for (k = n->children; k; k = next) {
+		next = k->next;
+		if (k->type == XML_TEXT_NODE && xml_blank(k->content)) {
+			xmlUnlinkNode(k);
+			xmlFreeNode(k);
+		}
+	}
 }
 
 int xml_wattr_u32(xmlTextWriterPtr w, const char *name, uint32_t v)

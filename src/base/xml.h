@@ -51,5 +51,12 @@ int xml_welem(struct _xmlTextWriter *w, const char *name, const char *text);
 struct buf;
 typedef int xml_write_h(struct _xmlTextWriter *w, void *arg);
 int xml_write_buf(struct buf **mbp, xml_write_h *h, void *arg);
+/* The same, appended to mb. */
+int xml_write_append(struct buf *mb, xml_write_h *h, void *arg);
+
+/* Remove the blank text between elements below n (text of elements
+ * without element children, e.g. display names, stays), so that libxml2
+ * indents what it writes. */
+void xml_strip_blanks(xmlNode *n);
 
 #endif

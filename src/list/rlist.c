@@ -1165,29 +1165,6 @@ static bool value_ok(const char *s)
 	return l && !is_ws(s[0]) && !is_ws(s[l - 1]) && xml_text_ok(s);
 }
 
-/* Blank text between elements goes, so that libxml2 indents the output. */
-static void strip_blanks(xmlNode *n)
-{
-	bool elems = false;
-	xmlNode *k, *next;
-
-	for (k = n->children; k; k = k->next) {
-		if (k->type == XML_ELEMENT_NODE) {
-			elems = true;
-			strip_blanks(k);
-		}
-	}
-	if (!elems)
-		return;
-	for (k = n->children; k; k = next) {
-		next = k->next;
-		if (k->type == XML_TEXT_NODE && xml_blank(k->content)) {
-			xmlUnlinkNode(k);
-			xmlFreeNode(k);
-		}
-	}
-}
-
 /* The namespace of href in scope at root, declared there (prefix pfx,
  * pfx2, ...) if it is not. */
 static xmlNsPtr ns_get(xmlNode *root, const char *href, const char *pfx)
@@ -1220,7 +1197,7 @@ static int edit_open(xmlDocPtr *docp, const char *base, size_t base_len)
 			err = xml_read_strict(&doc, base, base_len, &xe);
 		if (err)
 			return err;
-		strip_blanks(xmlDocGetRootElement(doc));
+		xml_strip_blanks(xmlDocGetRootElement(doc));
 		*docp = doc;
 		return 0;
 	}

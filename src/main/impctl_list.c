@@ -312,30 +312,6 @@ static bool is_el(const xmlNode *n, const char *ns, const char *name)
 	       (!name || !xmlStrcmp(n->name, BAD_CAST name));
 }
 
-/* Blank text between elements goes, so that libxml2 indents the output
- * (text of elements without element children, display names, stays). */
-static void strip_blanks(xmlNode *n)
-{
-	bool elems = false;
-	xmlNode *k, *next;
-
-	for (k = n->children; k; k = k->next) {
-		if (k->type == XML_ELEMENT_NODE) {
-			elems = true;
-			strip_blanks(k);
-		}
-	}
-	if (!elems)
-		return;
-	for (k = n->children; k; k = next) {
-		next = k->next;
-		if (k->type == XML_TEXT_NODE && xml_blank(k->content)) {
-			xmlUnlinkNode(k);
-			xmlFreeNode(k);
-		}
-	}
-}
-
 /* xml (already read by impd's parser, so well formed and at most
  * RLIST_MAX_DEPTH lists deep) as a tree to edit. */
 static int edit_open(xmlDocPtr *docp, const char *xml, size_t len)
@@ -344,7 +320,7 @@ static int edit_open(xmlDocPtr *docp, const char *xml, size_t len)
 	int err = xml_read_strict(docp, xml, len, &xe);
 
 	if (!err)
-		strip_blanks(xmlDocGetRootElement(*docp));
+		xml_strip_blanks(xmlDocGetRootElement(*docp));
 	return err;
 }
 

@@ -100,8 +100,9 @@ static int res_write(xmlTextWriterPtr w, const struct rlmi_res *r)
 }
 
 /* Compact on purpose: no indentation, the NOTIFY is big enough. */
-static int doc_write(xmlTextWriterPtr w, const struct rlmi_list *l)
+static int doc_write(xmlTextWriterPtr w, void *arg)
 {
+	const struct rlmi_list *l = arg;
 	int err;
 
 	if (xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0 ||
@@ -127,8 +128,6 @@ static int doc_write(xmlTextWriterPtr w, const struct rlmi_list *l)
 
 int rlmi_encode(struct buf *mb, const struct rlmi_list *l)
 {
-	xmlTextWriterPtr w;
-	xmlBufferPtr xb;
 	int err;
 
 	if (!mb || !l)
@@ -136,22 +135,7 @@ int rlmi_encode(struct buf *mb, const struct rlmi_list *l)
 	err = list_check(l);
 	if (err)
 		return err;
-	xb = xmlBufferCreate();
-	if (!xb)
-		return ENOMEM;
-	w = xmlNewTextWriterMemory(xb, 0);
-	if (!w) {
-		err = ENOMEM;
-		goto out;
-	}
-	err = doc_write(w, l);
-	xmlFreeTextWriter(w); /* flushes into xb */
-	if (!err)
-		err = buf_write(mb, xmlBufferContent(xb),
-		                (size_t)xmlBufferLength(xb));
-out:
-	xmlBufferFree(xb);
-	return err;
+	return xml_write_append(mb, doc_write, (void *)l);
 }
 
 /* --- building the multipart/related body --- */
